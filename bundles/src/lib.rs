@@ -1,0 +1,1 @@
+//! Bundle signing and delivery (see the crate README).

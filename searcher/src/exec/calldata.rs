@@ -1,0 +1,1 @@
+//! Encoder for the executor contract's packed calldata.

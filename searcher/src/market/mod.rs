@@ -1,0 +1,3 @@
+//! The pool universe: pool kinds, their state and exact math.
+
+pub mod math;

@@ -1,0 +1,103 @@
+//! Finds the project-installed toolchain: the foundry binaries (anvil, forge, cast) and the
+//! npm protocol artifacts that `tools/dev setup` puts under the project root.
+//!
+//! Resolution order for the root: `$SEARCHER_ROOT`, then the current directory and its
+//! parents, then the directory this crate was built from and its parents. A root is a
+//! directory holding `node_modules/@foundry-rs`. Individual binaries can be overridden with
+//! `$ANVIL_BIN`, `$FORGE_BIN` and `$CAST_BIN`.
+
+use std::path::{Path, PathBuf};
+
+/// Errors locating the toolchain.
+#[derive(Debug, thiserror::Error)]
+pub enum ToolchainError {
+    /// No directory with `node_modules/@foundry-rs` was found.
+    #[error(
+        "project toolchain not found (looked for node_modules/@foundry-rs from $SEARCHER_ROOT, \
+         the current directory and the build directory); run `tools/dev setup`"
+    )]
+    RootNotFound,
+    /// A binary or artifact is missing under the root.
+    #[error("{what} not found at {path}; run `tools/dev setup`")]
+    Missing {
+        /// What was looked for.
+        what: &'static str,
+        /// Where it was expected.
+        path: PathBuf,
+    },
+}
+
+/// The located toolchain.
+#[derive(Debug, Clone)]
+pub struct Toolchain {
+    root: PathBuf,
+}
+
+impl Toolchain {
+    /// Locates the toolchain (see the module docs for the search order).
+    pub fn locate() -> Result<Self, ToolchainError> {
+        let mut candidates: Vec<PathBuf> = Vec::new();
+        if let Some(root) = std::env::var_os("SEARCHER_ROOT") {
+            candidates.push(PathBuf::from(root));
+        }
+        if let Ok(cwd) = std::env::current_dir() {
+            candidates.extend(cwd.ancestors().map(Path::to_path_buf));
+        }
+        candidates.extend(Path::new(env!("CARGO_MANIFEST_DIR")).ancestors().map(Path::to_path_buf));
+        candidates
+            .into_iter()
+            .find(|dir| dir.join("node_modules/@foundry-rs").is_dir())
+            .map(|root| Self { root })
+            .ok_or(ToolchainError::RootNotFound)
+    }
+
+    /// The project root (holds `node_modules`, `foundry.toml`, `script/`).
+    pub fn root(&self) -> &Path {
+        &self.root
+    }
+
+    /// `node_modules` under the root.
+    pub fn node_modules(&self) -> PathBuf {
+        self.root.join("node_modules")
+    }
+
+    /// The anvil binary.
+    pub fn anvil(&self) -> Result<PathBuf, ToolchainError> {
+        self.foundry_bin("anvil", "ANVIL_BIN")
+    }
+
+    /// The forge binary.
+    pub fn forge(&self) -> Result<PathBuf, ToolchainError> {
+        self.foundry_bin("forge", "FORGE_BIN")
+    }
+
+    /// The cast binary.
+    pub fn cast(&self) -> Result<PathBuf, ToolchainError> {
+        self.foundry_bin("cast", "CAST_BIN")
+    }
+
+    /// The solc wrapper forge should use (`FOUNDRY_SOLC`), unless the user set their own.
+    pub fn solc(&self) -> PathBuf {
+        std::env::var_os("FOUNDRY_SOLC")
+            .map(PathBuf::from)
+            .unwrap_or_else(|| self.root.join("tools/solc"))
+    }
+
+    /// A file under `node_modules`, checked to exist.
+    pub fn artifact(&self, relative: &str) -> Result<PathBuf, ToolchainError> {
+        let path = self.node_modules().join(relative);
+        if path.is_file() {
+            Ok(path)
+        } else {
+            Err(ToolchainError::Missing { what: "npm artifact", path })
+        }
+    }
+
+    fn foundry_bin(&self, name: &'static str, env: &str) -> Result<PathBuf, ToolchainError> {
+        if let Some(path) = std::env::var_os(env) {
+            return Ok(PathBuf::from(path));
+        }
+        let path = self.node_modules().join(format!("@foundry-rs/{name}-linux-amd64/bin/{name}"));
+        if path.is_file() { Ok(path) } else { Err(ToolchainError::Missing { what: name, path }) }
+    }
+}
