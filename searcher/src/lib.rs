@@ -17,6 +17,7 @@
 //! - [`devnet`]: a local chain with the real protocol bytecode, for tests and `searcher demo`.
 //! - [`toolchain`]: finds the project-installed foundry binaries and npm artifacts.
 
+pub mod abi;
 pub mod devnet;
 pub mod exec;
 pub mod market;

@@ -1,1 +1,39 @@
-//! Shared helpers for the end-to-end tests.
+//! Shared helpers for the end-to-end tests: starting the devnet, or skipping loudly when the
+//! project toolchain is not installed (and failing instead when `SEARCHER_REQUIRE_DEVNET=1`,
+//! which `tools/dev test` sets, so CI can never pass by skipping).
+
+use searcher::{
+    devnet::{Devnet, DevnetOptions},
+    toolchain::Toolchain,
+};
+
+/// Starts a devnet, or returns `None` after printing why the calling test is skipped.
+///
+/// # Panics
+/// When the toolchain is missing and `SEARCHER_REQUIRE_DEVNET=1`, or when the devnet fails to
+/// start although the toolchain is present.
+pub async fn devnet_or_skip(test: &str) -> Option<Devnet> {
+    init_tracing();
+    if let Err(err) = Toolchain::locate().and_then(|t| t.anvil()) {
+        if std::env::var("SEARCHER_REQUIRE_DEVNET").is_ok_and(|v| v == "1") {
+            panic!("{test}: devnet required but unavailable: {err}");
+        }
+        #[expect(clippy::print_stderr, reason = "a skipped test must say so loudly")]
+        {
+            eprintln!("SKIPPED {test}: {err}");
+        }
+        return None;
+    }
+    Some(Devnet::start(DevnetOptions::default()).await.expect("devnet starts"))
+}
+
+/// Routes `tracing` output to the test harness (once).
+pub fn init_tracing() {
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn")),
+        )
+        .with_test_writer()
+        .try_init();
+}

@@ -1,0 +1,257 @@
+//! Solidity interfaces of the protocols the searcher reads and the devnet deploys, as alloy
+//! `sol!` bindings. One place, so every stage decodes the same events the same way.
+
+#![allow(missing_docs, unreachable_pub, missing_debug_implementations)]
+
+use alloy::sol;
+
+sol! {
+    #[sol(rpc)]
+    interface IERC20 {
+        event Transfer(address indexed from, address indexed to, uint256 value);
+        function name() external view returns (string);
+        function symbol() external view returns (string);
+        function decimals() external view returns (uint8);
+        function totalSupply() external view returns (uint256);
+        function balanceOf(address owner) external view returns (uint256);
+        function allowance(address owner, address spender) external view returns (uint256);
+        function approve(address spender, uint256 value) external returns (bool);
+        function transfer(address to, uint256 value) external returns (bool);
+        function transferFrom(address from, address to, uint256 value) external returns (bool);
+    }
+
+    #[sol(rpc)]
+    interface IWETH9 {
+        function deposit() external payable;
+        function withdraw(uint256 wad) external;
+        function balanceOf(address owner) external view returns (uint256);
+        function transfer(address to, uint256 value) external returns (bool);
+        function approve(address spender, uint256 value) external returns (bool);
+    }
+
+    #[sol(rpc)]
+    interface IUniswapV2Factory {
+        event PairCreated(address indexed token0, address indexed token1, address pair, uint256);
+        function getPair(address tokenA, address tokenB) external view returns (address pair);
+        function allPairsLength() external view returns (uint256);
+        function createPair(address tokenA, address tokenB) external returns (address pair);
+    }
+
+    #[sol(rpc)]
+    interface IUniswapV2Pair {
+        event Sync(uint112 reserve0, uint112 reserve1);
+        event Swap(
+            address indexed sender,
+            uint256 amount0In,
+            uint256 amount1In,
+            uint256 amount0Out,
+            uint256 amount1Out,
+            address indexed to
+        );
+        function token0() external view returns (address);
+        function token1() external view returns (address);
+        function getReserves()
+            external
+            view
+            returns (uint112 reserve0, uint112 reserve1, uint32 blockTimestampLast);
+        function swap(uint256 amount0Out, uint256 amount1Out, address to, bytes calldata data)
+            external;
+        function sync() external;
+    }
+
+    #[sol(rpc)]
+    interface IUniswapV2Router02 {
+        function factory() external view returns (address);
+        function WETH() external view returns (address);
+        function addLiquidity(
+            address tokenA,
+            address tokenB,
+            uint256 amountADesired,
+            uint256 amountBDesired,
+            uint256 amountAMin,
+            uint256 amountBMin,
+            address to,
+            uint256 deadline
+        ) external returns (uint256 amountA, uint256 amountB, uint256 liquidity);
+        function swapExactTokensForTokens(
+            uint256 amountIn,
+            uint256 amountOutMin,
+            address[] calldata path,
+            address to,
+            uint256 deadline
+        ) external returns (uint256[] memory amounts);
+        function swapExactETHForTokens(
+            uint256 amountOutMin,
+            address[] calldata path,
+            address to,
+            uint256 deadline
+        ) external payable returns (uint256[] memory amounts);
+        function swapExactTokensForTokensSupportingFeeOnTransferTokens(
+            uint256 amountIn,
+            uint256 amountOutMin,
+            address[] calldata path,
+            address to,
+            uint256 deadline
+        ) external;
+        function getAmountsOut(uint256 amountIn, address[] calldata path)
+            external
+            view
+            returns (uint256[] memory amounts);
+    }
+
+    #[sol(rpc)]
+    interface IUniswapV3Factory {
+        event PoolCreated(
+            address indexed token0,
+            address indexed token1,
+            uint24 indexed fee,
+            int24 tickSpacing,
+            address pool
+        );
+        event FeeAmountEnabled(uint24 indexed fee, int24 indexed tickSpacing);
+        function getPool(address tokenA, address tokenB, uint24 fee)
+            external
+            view
+            returns (address pool);
+        function feeAmountTickSpacing(uint24 fee) external view returns (int24);
+        function createPool(address tokenA, address tokenB, uint24 fee)
+            external
+            returns (address pool);
+    }
+
+    #[sol(rpc)]
+    interface IUniswapV3Pool {
+        event Initialize(uint160 sqrtPriceX96, int24 tick);
+        event Mint(
+            address sender,
+            address indexed owner,
+            int24 indexed tickLower,
+            int24 indexed tickUpper,
+            uint128 amount,
+            uint256 amount0,
+            uint256 amount1
+        );
+        event Burn(
+            address indexed owner,
+            int24 indexed tickLower,
+            int24 indexed tickUpper,
+            uint128 amount,
+            uint256 amount0,
+            uint256 amount1
+        );
+        event Swap(
+            address indexed sender,
+            address indexed recipient,
+            int256 amount0,
+            int256 amount1,
+            uint160 sqrtPriceX96,
+            uint128 liquidity,
+            int24 tick
+        );
+        function token0() external view returns (address);
+        function token1() external view returns (address);
+        function fee() external view returns (uint24);
+        function tickSpacing() external view returns (int24);
+        function liquidity() external view returns (uint128);
+        function slot0()
+            external
+            view
+            returns (
+                uint160 sqrtPriceX96,
+                int24 tick,
+                uint16 observationIndex,
+                uint16 observationCardinality,
+                uint16 observationCardinalityNext,
+                uint8 feeProtocol,
+                bool unlocked
+            );
+        function ticks(int24 tick)
+            external
+            view
+            returns (
+                uint128 liquidityGross,
+                int128 liquidityNet,
+                uint256 feeGrowthOutside0X128,
+                uint256 feeGrowthOutside1X128,
+                int56 tickCumulativeOutside,
+                uint160 secondsPerLiquidityOutsideX128,
+                uint32 secondsOutside,
+                bool initialized
+            );
+        function tickBitmap(int16 wordPosition) external view returns (uint256);
+        function swap(
+            address recipient,
+            bool zeroForOne,
+            int256 amountSpecified,
+            uint160 sqrtPriceLimitX96,
+            bytes calldata data
+        ) external returns (int256 amount0, int256 amount1);
+    }
+
+    #[sol(rpc)]
+    interface ISwapRouter {
+        struct ExactInputSingleParams {
+            address tokenIn;
+            address tokenOut;
+            uint24 fee;
+            address recipient;
+            uint256 deadline;
+            uint256 amountIn;
+            uint256 amountOutMinimum;
+            uint160 sqrtPriceLimitX96;
+        }
+        struct ExactInputParams {
+            bytes path;
+            address recipient;
+            uint256 deadline;
+            uint256 amountIn;
+            uint256 amountOutMinimum;
+        }
+        function exactInputSingle(ExactInputSingleParams calldata params)
+            external
+            payable
+            returns (uint256 amountOut);
+        function exactInput(ExactInputParams calldata params)
+            external
+            payable
+            returns (uint256 amountOut);
+    }
+
+    #[sol(rpc)]
+    interface INonfungiblePositionManager {
+        struct MintParams {
+            address token0;
+            address token1;
+            uint24 fee;
+            int24 tickLower;
+            int24 tickUpper;
+            uint256 amount0Desired;
+            uint256 amount1Desired;
+            uint256 amount0Min;
+            uint256 amount1Min;
+            address recipient;
+            uint256 deadline;
+        }
+        function createAndInitializePoolIfNecessary(
+            address token0,
+            address token1,
+            uint24 fee,
+            uint160 sqrtPriceX96
+        ) external payable returns (address pool);
+        function mint(MintParams calldata params)
+            external
+            payable
+            returns (uint256 tokenId, uint128 liquidity, uint256 amount0, uint256 amount1);
+    }
+
+    #[sol(rpc)]
+    interface IBalancerVault {
+        function flashLoan(
+            address recipient,
+            address[] memory tokens,
+            uint256[] memory amounts,
+            bytes memory userData
+        ) external;
+        function getProtocolFeesCollector() external view returns (address);
+    }
+}
