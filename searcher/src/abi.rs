@@ -1,7 +1,13 @@
 //! Solidity interfaces of the protocols the searcher reads and the devnet deploys, as alloy
 //! `sol!` bindings. One place, so every stage decodes the same events the same way.
 
-#![allow(missing_docs, unreachable_pub, missing_debug_implementations)]
+#![allow(
+    missing_docs,
+    unreachable_pub,
+    missing_debug_implementations,
+    clippy::too_many_arguments,
+    reason = "generated bindings"
+)]
 
 use alloy::sol;
 

@@ -12,6 +12,7 @@
 
 mod artifacts;
 mod deploy;
+pub mod fixtures;
 
 pub use artifacts::Artifact;
 pub use deploy::{
@@ -59,18 +60,12 @@ impl Role {
 }
 
 /// Options for [`Devnet::start`].
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default)]
 pub struct DevnetOptions {
     /// Extra arguments passed to anvil.
     pub extra_args: Vec<String>,
     /// Where anvil's IPC socket and scratch files go; a new temp dir when `None`.
     pub dir: Option<PathBuf>,
-}
-
-impl Default for DevnetOptions {
-    fn default() -> Self {
-        Self { extra_args: Vec::new(), dir: None }
-    }
 }
 
 /// A running devnet. Dropping it stops anvil and removes its scratch directory.
