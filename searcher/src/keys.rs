@@ -12,7 +12,12 @@ use std::{fmt, path::PathBuf};
 
 /// Where a key comes from.
 #[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "source", rename_all = "kebab-case", deny_unknown_fields)]
+#[serde(
+    tag = "source",
+    rename_all = "kebab-case",
+    rename_all_fields = "kebab-case",
+    deny_unknown_fields
+)]
 pub enum KeySource {
     /// An encrypted JSON keystore; the password is read from the environment variable
     /// `password_env`, or from the file `password_file`.

@@ -27,11 +27,11 @@ pub enum BidMode {
 /// Default share of the after-gas profit bid to the builder (basis points).
 pub const DEFAULT_SHARE_BPS: u32 = 9_000;
 /// Default priority fee in coinbase-transfer mode (wei per gas).
-pub const DEFAULT_MIN_PRIORITY_FEE: u128 = 0;
+pub const DEFAULT_MIN_PRIORITY_FEE: u64 = 0;
 
 /// Bid configuration.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(default, deny_unknown_fields)]
+#[serde(default, rename_all = "kebab-case", deny_unknown_fields)]
 pub struct BidPolicy {
     /// How the bid is paid.
     pub mode: BidMode,
@@ -42,7 +42,7 @@ pub struct BidPolicy {
     /// Minimum profit kept after gas and bid (wei).
     pub min_profit_wei: U256,
     /// Priority fee in coinbase-transfer mode (wei per gas).
-    pub min_priority_fee: u128,
+    pub min_priority_fee: u64,
 }
 
 impl Default for BidPolicy {
@@ -107,7 +107,7 @@ impl BidPolicy {
         let bps = U256::from(10_000u32);
         match self.mode {
             BidMode::CoinbaseTransfer => {
-                let gas_price = next_base_fee.saturating_add(self.min_priority_fee);
+                let gas_price = next_base_fee.saturating_add(u128::from(self.min_priority_fee));
                 let gas_cost = gas.saturating_mul(U256::from(gas_price));
                 let after_gas = gross_profit.checked_sub(gas_cost).ok_or(BidRejection::BelowGas)?;
                 let bid = (after_gas * share / bps).min(self.max_bid_wei);
@@ -115,7 +115,7 @@ impl BidPolicy {
                 self.check(net_profit)?;
                 Ok(Bid {
                     coinbase_payment: bid,
-                    priority_fee_per_gas: self.min_priority_fee,
+                    priority_fee_per_gas: u128::from(self.min_priority_fee),
                     builder_payment: bid + gas.saturating_mul(U256::from(self.min_priority_fee)),
                     gas_cost,
                     net_profit,
