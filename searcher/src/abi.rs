@@ -28,6 +28,9 @@ sol! {
 
     #[sol(rpc)]
     interface IWETH9 {
+        event Transfer(address indexed from, address indexed to, uint256 value);
+        event Deposit(address indexed dst, uint256 wad);
+        event Withdrawal(address indexed src, uint256 wad);
         function deposit() external payable;
         function withdraw(uint256 wad) external;
         function balanceOf(address owner) external view returns (uint256);
@@ -259,5 +262,16 @@ sol! {
             bytes memory userData
         ) external;
         function getProtocolFeesCollector() external view returns (address);
+    }
+
+    /// The executor's ABI surface (its hot path takes packed programs, see
+    /// `exec::calldata`); these are the owner's views and the sweep.
+    #[sol(rpc)]
+    interface IExecutor {
+        function owner() external view returns (address);
+        function coldWallet() external view returns (address);
+        function weth() external view returns (address);
+        function vault() external view returns (address);
+        function sweep(address token, uint256 amount) external;
     }
 }

@@ -1,0 +1,273 @@
+//! strategy: for each pool a pending transaction moves, evaluates the cycles through it on the
+//! predicted post-state, sizes each optimally and keeps those that beat the gas estimate.
+//!
+//! The predicted state is an overlay: the touched pools' post-state (from [`crate::predict`])
+//! on top of the market's head state; nothing in the market is mutated. Sizing is the math
+//! crate's: the closed form for all-V2 cycles ([`optimal_v2_cycle`]), a bounded
+//! golden-section search otherwise ([`golden_section_max`]). Every dropped cycle is counted
+//! under `searcher_skips_total{stage="strategy", reason}`.
+
+use crate::{
+    market::{
+        graph::CycleId,
+        math::{
+            Quote, V2Hop,
+            sizing::{golden_section_max, optimal_v2_cycle},
+        },
+        pool::{PoolKind, PoolState},
+        world::Market,
+    },
+    metrics::{self as m, StageTimer},
+    predict::{self, Prediction},
+};
+use alloy::primitives::{Address, U256, aliases::U160};
+use std::collections::{HashMap, HashSet};
+
+/// Golden-section evaluations per mixed cycle.
+pub const SEARCH_EVALS: u32 = 96;
+
+/// Strategy knobs (a subset of `[strategy]` in the config).
+#[derive(Debug, Clone)]
+pub struct StrategyParams {
+    /// The largest input the search may choose.
+    pub max_input: U256,
+    /// Gas assumed per hop (pre-filter only; the simulation measures the real figure).
+    pub gas_per_hop: u64,
+    /// Fixed gas per backrun on top of the hops (base cost, calldata, executor logic).
+    pub gas_base: u64,
+    /// The next block's base fee (wei per gas).
+    pub next_base_fee: u128,
+    /// Keep at most this many candidates, best first.
+    pub max_candidates: usize,
+    /// Tokens never traded.
+    pub deny_tokens: HashSet<Address>,
+}
+
+/// One hop of a sized candidate.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PlannedHop {
+    /// Pool address.
+    pub pool: Address,
+    /// Its kind (fee, tick spacing).
+    pub kind: PoolKind,
+    /// token0 in?
+    pub zero_for_one: bool,
+    /// Token sold.
+    pub token_in: Address,
+    /// Token bought.
+    pub token_out: Address,
+    /// Exact input of this hop.
+    pub amount_in: U256,
+    /// Exact output of this hop.
+    pub amount_out: U256,
+    /// The DEX name.
+    pub dex: String,
+}
+
+/// A sized cycle that beats the gas estimate on the predicted state.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Candidate {
+    /// The cycle in the market's index.
+    pub cycle: CycleId,
+    /// Hops in order; the first takes the base token, the last returns it.
+    pub hops: Vec<PlannedHop>,
+    /// Input in the base token.
+    pub amount_in: U256,
+    /// Output in the base token.
+    pub amount_out: U256,
+    /// `amount_out - amount_in`, before gas and bid.
+    pub profit: U256,
+    /// Gas estimate used by the pre-filter.
+    pub gas_estimate: u64,
+}
+
+impl Candidate {
+    /// The base token the cycle starts and ends in.
+    pub fn base_token(&self) -> Option<Address> {
+        self.hops.first().map(|h| h.token_in)
+    }
+
+    /// Human-readable route, e.g. `WETH -(uniswap-v2 0x..)-> TKA -(sushiswap 0x..)-> WETH`.
+    pub fn describe(&self, symbol: impl Fn(Address) -> String) -> String {
+        let mut out = String::new();
+        if let Some(first) = self.hops.first() {
+            out.push_str(&symbol(first.token_in));
+        }
+        for hop in &self.hops {
+            out.push_str(&format!(" -({} {})-> {}", hop.dex, hop.pool, symbol(hop.token_out)));
+        }
+        out
+    }
+}
+
+/// Builds the overlay state of a touched pool from the market's state and the prediction.
+/// Returns `None` (with a counted reason) when it cannot be simulated exactly.
+fn overlay(base: &PoolState, predicted: &predict::PoolState) -> Result<PoolState, &'static str> {
+    match (base, predicted) {
+        (PoolState::UniswapV2(pool), predict::PoolState::V2 { reserve0, reserve1 }) => {
+            let mut pool = *pool;
+            pool.apply_sync(*reserve0, *reserve1);
+            Ok(PoolState::UniswapV2(pool))
+        }
+        (
+            PoolState::UniswapV3(pool),
+            predict::PoolState::V3 { sqrt_price_x96, liquidity, tick, ticks_changed },
+        ) => {
+            if *ticks_changed {
+                return Err("v3_ticks_changed");
+            }
+            let mut pool = pool.clone();
+            pool.apply_swap_event(U256::from(*sqrt_price_x96), *liquidity, *tick);
+            Ok(PoolState::UniswapV3(pool))
+        }
+        _ => Err("kind_mismatch"),
+    }
+}
+
+/// Evaluates every cycle through the pools `prediction` moved; best candidates first.
+pub fn evaluate(
+    market: &Market,
+    prediction: &Prediction,
+    params: &StrategyParams,
+) -> Vec<Candidate> {
+    let _timer = StageTimer::start("strategy");
+    let mut overlays: HashMap<u32, PoolState> = HashMap::new();
+    let mut touched = Vec::new();
+    for tp in &prediction.pools {
+        let Some(idx) = market.pool_idx(tp.address) else { continue };
+        let Some(entry) = market.pool(idx) else { continue };
+        let Some(base) = entry.state.as_ref() else {
+            m::skip("strategy", "no_state");
+            continue;
+        };
+        match overlay(base, &tp.state) {
+            Ok(state) => {
+                overlays.insert(idx.0, state);
+                touched.push(idx);
+            }
+            Err(reason) => m::skip("strategy", reason),
+        }
+    }
+
+    let mut seen = HashSet::new();
+    let mut candidates = Vec::new();
+    for idx in touched {
+        for &cycle_id in market.cycles_through(idx) {
+            if !seen.insert(cycle_id) {
+                continue;
+            }
+            match evaluate_cycle(market, &overlays, cycle_id, params) {
+                Ok(Some(c)) => candidates.push(c),
+                Ok(None) => m::skip("strategy", "unprofitable"),
+                Err(reason) => m::skip("strategy", reason),
+            }
+        }
+    }
+    candidates.sort_by_key(|c| std::cmp::Reverse(c.profit));
+    candidates.truncate(params.max_candidates);
+    if !candidates.is_empty() {
+        metrics::counter!(m::OUTCOMES_TOTAL, "stage" => "strategy", "outcome" => "candidate")
+            .increment(candidates.len() as u64);
+    }
+    candidates
+}
+
+fn evaluate_cycle(
+    market: &Market,
+    overlays: &HashMap<u32, PoolState>,
+    cycle_id: CycleId,
+    params: &StrategyParams,
+) -> Result<Option<Candidate>, &'static str> {
+    let cycle = market.cycle(cycle_id).ok_or("unknown_cycle")?;
+    let mut states: Vec<&PoolState> = Vec::with_capacity(3);
+    let mut meta = Vec::with_capacity(3);
+    for hop in cycle.hops() {
+        let entry = market.pool(hop.pool()).ok_or("unknown_pool")?;
+        if !entry.is_healthy() {
+            return Err("unhealthy_pool");
+        }
+        let state = overlays.get(&hop.pool().0).or(entry.state.as_ref()).ok_or("no_state")?;
+        let (token_in, token_out) = if hop.zero_for_one() {
+            (entry.pool.token0, entry.pool.token1)
+        } else {
+            (entry.pool.token1, entry.pool.token0)
+        };
+        if params.deny_tokens.contains(&token_in) || params.deny_tokens.contains(&token_out) {
+            return Err("denied_token");
+        }
+        states.push(state);
+        meta.push((entry, hop.zero_for_one(), token_in, token_out));
+    }
+
+    let all_v2: Option<Vec<V2Hop>> = states
+        .iter()
+        .zip(&meta)
+        .map(|(s, (_, zfo, _, _))| s.as_v2().map(|p| p.hop(*zfo)))
+        .collect();
+    let sizing = match all_v2 {
+        Some(hops) => optimal_v2_cycle(&hops).map_err(|_| "math_error")?,
+        None => golden_section_max(
+            |x| {
+                states
+                    .iter()
+                    .zip(&meta)
+                    .try_fold(x, |amount, (s, (_, zfo, _, _))| s.amount_out(*zfo, amount))
+            },
+            U256::ONE,
+            params.max_input,
+            SEARCH_EVALS,
+        ),
+    };
+    let Some(sizing) = sizing else { return Ok(None) };
+    let amount_in = sizing.amount_in.min(params.max_input);
+
+    // Re-run the chain once at the chosen input to record each hop's exact amounts.
+    let mut hops = Vec::with_capacity(states.len());
+    let mut amount = amount_in;
+    for (state, (entry, zfo, token_in, token_out)) in states.iter().zip(&meta) {
+        let out = state.amount_out(*zfo, amount).map_err(|_| "math_error")?;
+        hops.push(PlannedHop {
+            pool: pool_address(entry),
+            kind: entry.pool.kind,
+            zero_for_one: *zfo,
+            token_in: *token_in,
+            token_out: *token_out,
+            amount_in: amount,
+            amount_out: out,
+            dex: entry.pool.dex.to_string(),
+        });
+        amount = out;
+    }
+    let Some(profit) = amount.checked_sub(amount_in).filter(|p| !p.is_zero()) else {
+        return Ok(None);
+    };
+    let gas_estimate = params.gas_base + params.gas_per_hop * hops.len() as u64;
+    let gas_cost = U256::from(gas_estimate) * U256::from(params.next_base_fee);
+    if profit <= gas_cost {
+        return Err("below_gas_estimate");
+    }
+    Ok(Some(Candidate {
+        cycle: cycle_id,
+        hops,
+        amount_in,
+        amount_out: amount,
+        profit,
+        gas_estimate,
+    }))
+}
+
+fn pool_address(entry: &crate::market::world::PoolEntry) -> Address {
+    match entry.pool.id {
+        crate::market::pool::PoolId::Contract(a) => a,
+    }
+}
+
+/// `sqrtPriceX96` bound for a V3 hop with no price limit (TickMath's MIN+1 / MAX-1).
+pub fn no_price_limit(zero_for_one: bool) -> U160 {
+    use crate::market::math::v3::tick_math::{MAX_SQRT_RATIO, MIN_SQRT_RATIO};
+    if zero_for_one {
+        U160::from(MIN_SQRT_RATIO + U256::ONE)
+    } else {
+        U160::from(MAX_SQRT_RATIO - U256::ONE)
+    }
+}
