@@ -1,0 +1,258 @@
+// SPDX-License-Identifier: MIT
+pragma solidity 0.8.30;
+
+import {Test} from "forge-std/Test.sol";
+import {Executor} from "../../src/Executor.sol";
+import {
+    IERC20Like,
+    IWETH9,
+    IUniswapV2FactoryLike,
+    IUniswapV2PairLike,
+    IUniswapV3FactoryLike,
+    IUniswapV3PoolLike
+} from "./Interfaces.sol";
+import {V3Helper} from "./V3Helper.sol";
+import {Programs} from "./Programs.sol";
+import {Cast} from "./Cast.sol";
+
+/// @notice Real protocol bytecode from node_modules (WETH9, Uniswap V2 factory + pairs twice,
+///         Uniswap V3 factory + pools, the Balancer V2 Vault, plain and fee-on-transfer ERC20s),
+///         pools with price gaps, an Executor, and a quoting route builder.
+abstract contract Fixture is Test {
+    string internal constant WETH9_JSON = "node_modules/@uniswap/v2-periphery/build/WETH9.json";
+    string internal constant ERC20_JSON = "node_modules/@uniswap/v2-core/build/ERC20.json";
+    string internal constant DEFLATING_JSON =
+        "node_modules/@uniswap/v2-periphery/build/DeflatingERC20.json";
+    string internal constant V2_FACTORY_JSON =
+        "node_modules/@uniswap/v2-core/build/UniswapV2Factory.json";
+    string internal constant V3_FACTORY_JSON =
+        "node_modules/@uniswap/v3-core/artifacts/contracts/UniswapV3Factory.sol/UniswapV3Factory.json";
+    string internal constant VAULT_JSON =
+        "node_modules/@balancer-labs/v2-deployments/dist/tasks/20210418-vault/bytecode/Vault.json";
+
+    uint24 internal constant V3_FEE = 3000;
+
+    enum Kind {
+        V2,
+        V2_FLASH,
+        V3
+    }
+
+    struct Leg {
+        Kind kind;
+        address pool;
+    }
+
+    address internal owner = makeAddr("owner");
+    address internal cold = makeAddr("cold");
+    address internal builder = makeAddr("builder");
+
+    IWETH9 internal weth;
+    IERC20Like internal tokenA;
+    IERC20Like internal tokenB;
+    IERC20Like internal tokenC;
+    IERC20Like internal def;
+    IUniswapV2FactoryLike internal uni;
+    IUniswapV2FactoryLike internal sushi;
+    IUniswapV3FactoryLike internal v3Factory;
+    address internal vault;
+    V3Helper internal v3;
+    Executor internal executor;
+
+    // WETH/A at three prices (A per WETH): sushi 2100 > v3 2050 > uni 2000.
+    address internal uniWethA;
+    address internal sushiWethA;
+    address internal v3WethA;
+    // A -> B -> WETH leg of the 3-hop cycle, and B -> C (V3) -> WETH for the 4-hop one.
+    address internal uniAB;
+    address internal uniBWeth;
+    address internal v3BC;
+    address internal uniCWeth;
+    // WETH/DEF (1% burned on every transfer) at 2000 and 2100.
+    address internal uniWethDef;
+    address internal sushiWethDef;
+
+    function setUp() public virtual {
+        vm.deal(address(this), 1_000_000 ether);
+        weth = IWETH9(_deploy(WETH9_JSON, ".bytecode", ""));
+        weth.deposit{value: 500_000 ether}();
+        tokenA = IERC20Like(_deploy(ERC20_JSON, ".bytecode", abi.encode(1e36)));
+        tokenB = IERC20Like(_deploy(ERC20_JSON, ".bytecode", abi.encode(1e36)));
+        tokenC = IERC20Like(_deploy(ERC20_JSON, ".bytecode", abi.encode(1e36)));
+        def = IERC20Like(_deploy(DEFLATING_JSON, ".bytecode", abi.encode(1e36)));
+        uni =
+            IUniswapV2FactoryLike(_deploy(V2_FACTORY_JSON, ".bytecode", abi.encode(address(this))));
+        sushi =
+            IUniswapV2FactoryLike(_deploy(V2_FACTORY_JSON, ".bytecode", abi.encode(address(this))));
+        v3Factory = IUniswapV3FactoryLike(_deploy(V3_FACTORY_JSON, ".bytecode", ""));
+        vault = _deploy(
+            VAULT_JSON,
+            ".creationCode",
+            abi.encode(makeAddr("authorizer"), address(weth), uint256(0), uint256(0))
+        );
+        v3 = new V3Helper();
+        // The V3 helper pays for positions and victim swaps from its own balance.
+        require(weth.transfer(address(v3), 10_000 ether));
+        require(tokenA.transfer(address(v3), 1e32));
+        require(tokenB.transfer(address(v3), 1e32));
+        require(tokenC.transfer(address(v3), 1e32));
+
+        uniWethA = _v2Pair(uni, address(weth), 100 ether, address(tokenA), 200_000 ether);
+        sushiWethA = _v2Pair(sushi, address(weth), 100 ether, address(tokenA), 210_000 ether);
+        v3WethA = _v3Pool(address(weth), 1 ether, address(tokenA), 2050 ether, 2e22);
+        uniAB = _v2Pair(uni, address(tokenA), 1_000_000 ether, address(tokenB), 1_000_000 ether);
+        uniBWeth = _v2Pair(uni, address(tokenB), 200_000 ether, address(weth), 100 ether);
+        v3BC = _v3Pool(address(tokenB), 1 ether, address(tokenC), 1 ether, 1e24);
+        uniCWeth = _v2Pair(uni, address(tokenC), 200_000 ether, address(weth), 100 ether);
+        uniWethDef = _v2Pair(uni, address(weth), 100 ether, address(def), 200_000 ether);
+        sushiWethDef = _v2Pair(sushi, address(weth), 100 ether, address(def), 210_000 ether);
+
+        require(weth.transfer(vault, 10_000 ether));
+        executor = new Executor(owner, cold, address(weth), vault);
+        vm.label(address(executor), "Executor");
+        vm.label(address(weth), "WETH9");
+        vm.label(vault, "BalancerVault");
+        vm.label(uniWethA, "uniWethA");
+        vm.label(sushiWethA, "sushiWethA");
+        vm.label(v3WethA, "v3WethA");
+        vm.coinbase(builder);
+        vm.deal(builder, 1 ether); // a builder's fee recipient is never an empty account
+    }
+
+    // ------------------------------------------------------------------ deployment helpers
+
+    function _deploy(string memory path, string memory key, bytes memory args)
+        internal
+        returns (address deployed)
+    {
+        bytes memory code = bytes.concat(vm.parseJsonBytes(vm.readFile(path), key), args);
+        assembly ("memory-safe") {
+            deployed := create(0, add(code, 0x20), mload(code))
+        }
+        require(deployed != address(0), path);
+    }
+
+    function _v2Pair(
+        IUniswapV2FactoryLike factory,
+        address t0,
+        uint256 amount0,
+        address t1,
+        uint256 amount1
+    ) internal returns (address pair) {
+        pair = factory.createPair(t0, t1);
+        require(IERC20Like(t0).transfer(pair, amount0));
+        require(IERC20Like(t1).transfer(pair, amount1));
+        IUniswapV2PairLike(pair).mint(address(this));
+    }
+
+    /// @dev A 0.3% pool at `amountY` of `y` per `amountX` of `x`, with liquidity in several
+    ///      overlapping positions (so several ticks are initialized around the price).
+    function _v3Pool(address x, uint256 amountX, address y, uint256 amountY, uint128 liquidity)
+        internal
+        returns (address pool)
+    {
+        pool = v3Factory.createPool(x, y, V3_FEE);
+        (uint256 r0, uint256 r1) = x < y ? (amountX, amountY) : (amountY, amountX);
+        IUniswapV3PoolLike(pool).initialize(uint160(_sqrt((r1 << 96) / r0) << 48));
+        (, int24 tick,,,,,) = IUniswapV3PoolLike(pool).slot0();
+        int24 spacing = IUniswapV3PoolLike(pool).tickSpacing();
+        int24 base = tick / spacing * spacing;
+        if (tick < 0 && base != tick) base -= spacing;
+        v3.mint(pool, base - 100 * spacing, base + 100 * spacing, liquidity);
+        v3.mint(pool, base - 20 * spacing, base + 20 * spacing, liquidity);
+        v3.mint(pool, base - 10 * spacing, base - 2 * spacing, liquidity / 2);
+        v3.mint(pool, base + 3 * spacing, base + 12 * spacing, liquidity / 2);
+    }
+
+    function _sqrt(uint256 x) internal pure returns (uint256 z) {
+        if (x == 0) return 0;
+        z = x;
+        uint256 y = (x + 1) / 2;
+        while (y < z) {
+            z = y;
+            y = (x / y + y) / 2;
+        }
+    }
+
+    // ------------------------------------------------------------------ routes
+
+    function _legs(Kind k0, address p0, Kind k1, address p1)
+        internal
+        pure
+        returns (Leg[] memory legs)
+    {
+        legs = new Leg[](2);
+        legs[0] = Leg(k0, p0);
+        legs[1] = Leg(k1, p1);
+    }
+
+    function _legs(Kind k0, address p0, Kind k1, address p1, Kind k2, address p2)
+        internal
+        pure
+        returns (Leg[] memory legs)
+    {
+        legs = new Leg[](3);
+        legs[0] = Leg(k0, p0);
+        legs[1] = Leg(k1, p1);
+        legs[2] = Leg(k2, p2);
+    }
+
+    function _tokens(Leg memory leg) internal view returns (address t0, address t1) {
+        t0 = IUniswapV2PairLike(leg.pool).token0();
+        t1 = IUniswapV2PairLike(leg.pool).token1();
+    }
+
+    function _v2Out(address pair, bool zeroForOne, uint256 amountIn)
+        internal
+        view
+        returns (uint256)
+    {
+        (uint256 r0, uint256 r1,) = IUniswapV2PairLike(pair).getReserves();
+        (uint256 rIn, uint256 rOut) = zeroForOne ? (r0, r1) : (r1, r0);
+        uint256 inWithFee = amountIn * 997;
+        return inWithFee * rOut / (rIn * 1000 + inWithFee);
+    }
+
+    /// @notice Quotes every hop on the current state (as the searcher's simulation does) and
+    ///         returns the hops with their exact outputs, and the cycle's final WETH output.
+    function _quote(Leg[] memory legs, uint256 amountIn)
+        internal
+        returns (Programs.Hop[] memory hops, uint256 out)
+    {
+        hops = new Programs.Hop[](legs.length);
+        address tokenIn = address(weth);
+        out = amountIn;
+        for (uint256 i; i < legs.length; ++i) {
+            (address t0, address t1) = _tokens(legs[i]);
+            require(tokenIn == t0 || tokenIn == t1, "leg does not take the previous output");
+            bool zeroForOne = tokenIn == t0;
+            out = legs[i].kind == Kind.V3
+                ? v3.quote(legs[i].pool, zeroForOne, out)
+                : _v2Out(legs[i].pool, zeroForOne, out);
+            uint8 flags = zeroForOne ? Programs.HOP_ZERO_FOR_ONE : 0;
+            if (legs[i].kind == Kind.V2_FLASH) flags |= Programs.HOP_V2_FLASH;
+            if (legs[i].kind == Kind.V3) flags |= Programs.HOP_V3;
+            hops[i] = Programs.Hop(flags, legs[i].pool, Cast.u128(out));
+            tokenIn = zeroForOne ? t1 : t0;
+        }
+        require(tokenIn == address(weth), "cycle does not end in WETH");
+    }
+
+    function _program(uint8 mode, Leg[] memory legs, uint256 amountIn, uint256 minProfit)
+        internal
+        returns (bytes memory program, uint256 out)
+    {
+        Programs.Hop[] memory hops;
+        (hops, out) = _quote(legs, amountIn);
+        program = Programs.encode(mode, Cast.u96(amountIn), Cast.u96(minProfit), 0, hops);
+    }
+
+    function _run(bytes memory program) internal returns (bool ok, bytes memory ret) {
+        vm.prank(owner);
+        (ok, ret) = address(executor).call(program);
+    }
+
+    function _fundExecutor(uint256 wethAmount) internal {
+        require(weth.transfer(address(executor), wethAmount));
+    }
+}
