@@ -15,7 +15,7 @@ use crate::{
     watch::NodeEndpoint,
 };
 use alloy::primitives::{Address, U256};
-use bundles::config::RelayConfig;
+use bundles::{config::RelayConfig, inclusion::BuilderRule};
 use eyre::{WrapErr, bail, eyre};
 use serde::{Deserialize, Serialize};
 use std::{net::SocketAddr, path::PathBuf};
@@ -52,6 +52,10 @@ pub struct Config {
     /// Builder relays.
     #[serde(default)]
     pub relays: Vec<RelayConfig>,
+    /// Extra rules naming the builder of a block by fee recipient or `extraData` (checked
+    /// before the built-in mainnet names).
+    #[serde(default)]
+    pub builders: Vec<BuilderRule>,
     /// The embedded database.
     #[serde(default)]
     pub store: StoreConfig,

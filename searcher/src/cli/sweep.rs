@@ -30,6 +30,10 @@ pub struct SweepArgs {
     /// Do not ask before sending.
     #[arg(long)]
     yes: bool,
+    /// Take every last wei. By default 1 wei of each token stays behind: an empty WETH balance
+    /// slot makes the next trade pay ~17,000 gas more to write it non-zero again.
+    #[arg(long)]
+    all: bool,
 }
 
 async fn connect(endpoint: &NodeEndpoint, wallet: EthereumWallet) -> eyre::Result<DynProvider> {
@@ -73,6 +77,7 @@ pub(super) async fn sweep(args: SweepArgs) -> eyre::Result<()> {
     for token in tokens {
         let erc20 = IERC20::new(token, &provider);
         let balance = erc20.balanceOf(config.executor.address).call().await?;
+        let balance = if args.all { balance } else { balance.saturating_sub(U256::ONE) };
         if !balance.is_zero() {
             let symbol = erc20.symbol().call().await.unwrap_or_else(|_| token.to_string());
             moves.push((token, symbol, balance));

@@ -4,6 +4,7 @@
 
 use super::{Inner, now_ms, tracked_pools};
 use crate::{
+    exec::bid::BidMode,
     market::sync::BlockRef,
     metrics as m,
     store::bundles::{InclusionRecord, UndecidedBundle},
@@ -98,7 +99,9 @@ impl Inner {
             target_block: bundle.target_block,
             our_tx: bundle.backrun_hash,
             victims: vec![bundle.victim_hash],
-            coinbase_transfer: None,
+            // The executor pays exactly the bribe in its calldata or reverts.
+            coinbase_transfer: (self.config.bid.mode == BidMode::CoinbaseTransfer)
+                .then_some(bundle.bid),
         };
         let status = classify_inclusion(provider, block, &query, &self.builders).await?;
         let mut realised = None;

@@ -97,6 +97,9 @@ pub(crate) struct Inner {
     pub(crate) was_killed: std::sync::atomic::AtomicBool,
     tracked: watch::Sender<Arc<Vec<Address>>>,
     permits: Semaphore,
+    /// Victims already handled, with the head they were seen at (a node may announce a
+    /// transaction again, e.g. after a reorg or a re-broadcast).
+    seen: std::sync::Mutex<std::collections::HashMap<alloy::primitives::TxHash, u64>>,
 }
 
 /// The running searcher.
@@ -145,7 +148,8 @@ impl Engine {
             .await
             .wrap_err("nonce of the trading key")?;
         let fanout = Fanout::new(&config.relays, keys.identity.clone())?;
-        let mut rules = options.builders.clone();
+        let mut rules = config.builders.clone();
+        rules.extend(options.builders.iter().cloned());
         rules.extend(config.relays.iter().map(|r| BuilderRule {
             name: r.name.clone(),
             fee_recipient: None,
@@ -173,6 +177,7 @@ impl Engine {
             watch_config: options.watch,
             tracked,
             permits: Semaphore::new(DEFAULT_HOT_PATH_WORKERS),
+            seen: Default::default(),
             config,
         };
         Ok(Self { inner: Arc::new(inner) })
@@ -230,6 +235,10 @@ impl Engine {
                 }
                 pending = ch.pending.recv() => {
                     let Some(pending) = pending else { break };
+                    if inner.already_seen(*pending.tx.inner.tx_hash()) {
+                        m::skip("engine", "duplicate");
+                        continue;
+                    }
                     inner.stats.victim_seen();
                     metrics::histogram!(CHANNEL_LAG_SECONDS, "source" => "pending")
                         .record(pending.received_at.elapsed().as_secs_f64());
@@ -277,6 +286,16 @@ impl Inner {
     pub(crate) fn error(&self, what: &str) {
         self.stats.error();
         self.alerts.error(what);
+    }
+
+    /// Whether this victim was already handled; forgets entries a few heads old.
+    fn already_seen(&self, hash: alloy::primitives::TxHash) -> bool {
+        let head = self.stats.head.load(std::sync::atomic::Ordering::Relaxed);
+        let mut seen = self.seen.lock().unwrap_or_else(|e| e.into_inner());
+        if seen.len() > 50_000 {
+            seen.retain(|_, at| *at + 8 > head);
+        }
+        seen.insert(hash, head).is_some()
     }
 
     async fn handle_pending(self: &Arc<Self>, pending: PendingTx) {

@@ -88,6 +88,8 @@ pub struct UndecidedBundle {
     pub victim_hash: B256,
     /// Backrun.
     pub backrun_hash: B256,
+    /// The bid the backrun commits to (wei).
+    pub bid: U256,
 }
 
 /// One relay's part in a bundle, for review.
@@ -303,7 +305,7 @@ impl Store {
     /// Bundles whose target block is at or below `head` and have no verdict yet.
     pub async fn undecided_bundles(&self, head: u64) -> Result<Vec<UndecidedBundle>> {
         let rows = sqlx::query(
-            "SELECT bundle_hash, target_block, victim_hash, backrun_hash FROM bundles \
+            "SELECT bundle_hash, target_block, victim_hash, backrun_hash, bid FROM bundles \
              WHERE inclusion IS NULL AND target_block <= ? ORDER BY target_block",
         )
         .bind(to_i64(head))
@@ -317,6 +319,7 @@ impl Store {
                     target_block: u64::try_from(row.get::<i64, _>(1)).unwrap_or_default(),
                     victim_hash: b256(row.get::<&[u8], _>(2), "bundles.victim_hash")?,
                     backrun_hash: b256(row.get::<&[u8], _>(3), "bundles.backrun_hash")?,
+                    bid: parse_u256(&row.get::<String, _>(4), "bundles.bid")?,
                 })
             })
             .collect()
