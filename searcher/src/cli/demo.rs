@@ -13,8 +13,8 @@ use crate::{
     devnet::{
         DevBuilders, Devnet, DevnetOptions, Role,
         setup::{
-            DEMO_IDENTITY_KEY_ENV, DEMO_TRADING_KEY_ENV, SearcherSetup, deploy_executor,
-            fund_executor, searcher_config, write_config,
+            BlockTicker, DEMO_IDENTITY_KEY_ENV, DEMO_TRADING_KEY_ENV, SearcherSetup,
+            deploy_executor, fund_executor, searcher_config, write_config,
         },
         traffic::{Traffic, VictimSize},
     },
@@ -25,16 +25,7 @@ use crate::{
 use alloy::{primitives::U256, signers::local::PrivateKeySigner};
 use eyre::WrapErr;
 use indicatif::{ProgressBar, ProgressStyle};
-use std::{
-    io::IsTerminal,
-    net::SocketAddr,
-    path::PathBuf,
-    sync::{
-        Arc,
-        atomic::{AtomicBool, Ordering},
-    },
-    time::Duration,
-};
+use std::{io::IsTerminal, net::SocketAddr, path::PathBuf, sync::Arc, time::Duration};
 use tokio::sync::watch;
 use tracing::info;
 
@@ -67,24 +58,6 @@ pub struct DemoArgs {
     pub inventory_weth: u64,
 }
 
-/// Builds blocks in the background until stopped (deployment and funding need blocks).
-fn tick_blocks(
-    builders: Arc<DevBuilders>,
-    every: Duration,
-) -> (Arc<AtomicBool>, tokio::task::JoinHandle<()>) {
-    let stop = Arc::new(AtomicBool::new(false));
-    let flag = stop.clone();
-    let handle = tokio::spawn(async move {
-        while !flag.load(Ordering::Relaxed) {
-            tokio::time::sleep(every).await;
-            if let Err(err) = builders.build_block().await {
-                tracing::warn!(target: "searcher::demo", %err, "building a setup block");
-            }
-        }
-    });
-    (stop, handle)
-}
-
 pub(super) async fn demo(args: DemoArgs) -> eyre::Result<()> {
     std::fs::create_dir_all(&args.dir)
         .wrap_err_with(|| format!("creating {}", args.dir.display()))?;
@@ -110,13 +83,12 @@ pub(super) async fn demo(args: DemoArgs) -> eyre::Result<()> {
         builders.relays().iter().map(|r| r.url().to_owned()).collect::<Vec<_>>().join(", ")
     ));
 
-    let (stop_ticking, ticker) = tick_blocks(builders.clone(), Duration::from_millis(300));
+    let ticker = BlockTicker::start(builders.clone(), Duration::from_millis(300));
     status.say("deploying the executor: forge script script/Deploy.s.sol --broadcast");
     let executor = deploy_executor(&devnet).await?;
     let inventory = U256::from(args.inventory_weth) * U256::from(10u64).pow(U256::from(18));
     fund_executor(&devnet, executor, inventory).await?;
-    stop_ticking.store(true, Ordering::Relaxed);
-    ticker.await?;
+    ticker.stop().await;
     status
         .say(&format!("executor {executor} deployed and funded with {} WETH", args.inventory_weth));
 

@@ -149,3 +149,42 @@ pub fn write_config(config: &Config, path: &Path) -> eyre::Result<()> {
     std::fs::write(path, format!("{header}{text}"))
         .wrap_err_with(|| format!("writing {}", path.display()))
 }
+
+/// Builds blocks in the background until dropped or stopped (deployment and funding need
+/// blocks on a `--no-mining` devnet).
+#[derive(Debug)]
+pub struct BlockTicker {
+    stop: std::sync::Arc<std::sync::atomic::AtomicBool>,
+    handle: Option<tokio::task::JoinHandle<()>>,
+}
+
+impl BlockTicker {
+    /// Has `builders` build a block every `every`.
+    pub fn start(builders: std::sync::Arc<super::DevBuilders>, every: Duration) -> Self {
+        let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let flag = stop.clone();
+        let handle = tokio::spawn(async move {
+            while !flag.load(std::sync::atomic::Ordering::Relaxed) {
+                tokio::time::sleep(every).await;
+                if let Err(err) = builders.build_block().await {
+                    tracing::warn!(target: "searcher::devnet", %err, "building a setup block");
+                }
+            }
+        });
+        Self { stop, handle: Some(handle) }
+    }
+
+    /// Stops ticking and waits for the block in progress.
+    pub async fn stop(mut self) {
+        self.stop.store(true, std::sync::atomic::Ordering::Relaxed);
+        if let Some(handle) = self.handle.take() {
+            let _ = handle.await;
+        }
+    }
+}
+
+impl Drop for BlockTicker {
+    fn drop(&mut self) {
+        self.stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    }
+}
