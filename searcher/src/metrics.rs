@@ -90,3 +90,41 @@ impl Drop for StageTimer {
             .record(self.start.elapsed().as_secs_f64());
     }
 }
+
+#[cfg(test)]
+mod tests {
+    /// Every metric the committed Grafana dashboard queries is one this module declares (or
+    /// the alerts counter), so the dashboard cannot silently go blank after a rename.
+    #[test]
+    fn dashboard_queries_only_declared_metrics() {
+        let dashboard = include_str!("../grafana/searcher-dashboard.json");
+        let declared = [
+            super::STAGE_SECONDS,
+            super::SKIPS_TOTAL,
+            super::OUTCOMES_TOTAL,
+            super::WATCH_EVENTS_TOTAL,
+            super::WATCH_DROPS_TOTAL,
+            super::WATCH_RECONNECTS_TOTAL,
+            super::CHANNEL_LAG_SECONDS,
+            super::HEAD_BLOCK,
+            super::STATE_MISSES_TOTAL,
+            super::SIM_MISMATCH_TOTAL,
+            super::BUNDLES_TOTAL,
+            super::LANDED_TOTAL,
+            super::PROFIT_WEI_TOTAL,
+            super::GAS_SPENT_TOTAL,
+            "searcher_alerts_total",
+        ];
+        let mut found = 0;
+        for (i, _) in dashboard.match_indices("searcher_") {
+            let name: String = dashboard[i..]
+                .chars()
+                .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
+                .collect();
+            let base = name.trim_end_matches("_bucket");
+            assert!(declared.contains(&base), "dashboard queries undeclared metric {name}");
+            found += 1;
+        }
+        assert!(found >= 15, "the dashboard queries the searcher's metrics");
+    }
+}
