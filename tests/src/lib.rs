@@ -13,8 +13,20 @@ use searcher::{
 /// When the toolchain is missing and `SEARCHER_REQUIRE_DEVNET=1`, or when the devnet fails to
 /// start although the toolchain is present.
 pub async fn devnet_or_skip(test: &str) -> Option<Devnet> {
+    if !toolchain_or_skip(test) {
+        return None;
+    }
+    Some(Devnet::start(DevnetOptions::default()).await.expect("devnet starts"))
+}
+
+/// Whether the project toolchain (anvil, forge) is installed; prints why the calling test is
+/// skipped when not.
+///
+/// # Panics
+/// When the toolchain is missing and `SEARCHER_REQUIRE_DEVNET=1`.
+pub fn toolchain_or_skip(test: &str) -> bool {
     init_tracing();
-    if let Err(err) = Toolchain::locate().and_then(|t| t.anvil()) {
+    if let Err(err) = Toolchain::locate().and_then(|t| t.anvil().and(t.forge())) {
         if std::env::var("SEARCHER_REQUIRE_DEVNET").is_ok_and(|v| v == "1") {
             panic!("{test}: devnet required but unavailable: {err}");
         }
@@ -22,9 +34,9 @@ pub async fn devnet_or_skip(test: &str) -> Option<Devnet> {
         {
             eprintln!("SKIPPED {test}: {err}");
         }
-        return None;
+        return false;
     }
-    Some(Devnet::start(DevnetOptions::default()).await.expect("devnet starts"))
+    true
 }
 
 /// Routes `tracing` output to the test harness (once).

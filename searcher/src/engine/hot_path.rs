@@ -186,7 +186,11 @@ impl Inner {
             .price(candidate.profit, candidate.gas_estimate, next_base_fee)
             .map_err(BidRejection::as_str)?;
         let mut gas_limit = self.gas_limit(candidate.gas_estimate);
-        for pass in 0..2 {
+        // Pass 0 prices on the native estimate; pass 1 on revm's gas. The bribe is in the
+        // calldata, so repricing moves the gas by a few units (zero vs non-zero bytes): one
+        // more pass lets that settle instead of dropping the candidate as unstable.
+        const PASSES: usize = 3;
+        for pass in 0..PASSES {
             let backrun = self.sign(candidate, &bid, nonce, gas_limit, next_base_fee)?;
             let outcome = {
                 let backrun_env = signed_env(&backrun)?;
@@ -204,9 +208,9 @@ impl Inner {
                 .price(revm_gross, outcome.gas_used, next_base_fee)
                 .map_err(BidRejection::as_str)?;
             let new_limit = self.gas_limit(outcome.gas_used);
-            if (repriced == bid && new_limit == gas_limit) || pass == 1 {
+            if (repriced == bid && new_limit == gas_limit) || pass == PASSES - 1 {
                 if repriced != bid {
-                    // The second simulation still moved the figures: don't send a guess.
+                    // The last simulation still moved the figures: don't send a guess.
                     return Err("sim_unstable");
                 }
                 self.risk.check(&bid, &outcome, next_base_fee)?;

@@ -6,7 +6,8 @@
 //! ```
 //!
 //! - Heads are handled in order on the engine task; pending transactions each on a blocking
-//!   thread (revm), at most `hot_path_workers` at once; a full queue drops and counts.
+//!   thread (revm), at most `hot_path_workers` at once; the others wait in the watch stage's
+//!   bounded pending channel, whose overflow drops and counts.
 //! - Every opportunity, bundle, relay answer and verdict is written to the store before the
 //!   engine moves on; shutdown waits for in-flight work, so no record is lost.
 
@@ -188,6 +189,13 @@ impl Engine {
         self.inner.stats.snapshot()
     }
 
+    /// Runs the hot path for one pending transaction on the current head without sending
+    /// anything: decode → predict → strategy → exec → sim → sign. Blocking (revm); for
+    /// benchmarks and dry runs.
+    pub fn plan_pending(&self, tx: &alloy::rpc::types::Transaction) -> Result<Plan, NoPlan> {
+        self.inner.plan(tx)
+    }
+
     /// The kill switch.
     pub fn risk(&self) -> &Risk {
         &self.inner.risk
@@ -233,7 +241,10 @@ impl Engine {
                         }
                     }
                 }
-                pending = ch.pending.recv() => {
+                // Taken only when a worker is free: meanwhile pending transactions wait in
+                // the watch channel (bounded; its overflow is counted as watch drops) instead
+                // of being shed, so a burst of junk cannot crowd out the victims behind it.
+                pending = ch.pending.recv(), if inner.permits.available_permits() > 0 => {
                     let Some(pending) = pending else { break };
                     if inner.already_seen(*pending.tx.inner.tx_hash()) {
                         m::skip("engine", "duplicate");
@@ -275,8 +286,8 @@ fn tracked_pools(market: &Market) -> Vec<Address> {
     market
         .pools()
         .iter()
-        .filter_map(|p| match p.pool.id {
-            crate::market::pool::PoolId::Contract(a) => Some(a),
+        .map(|p| match p.pool.id {
+            crate::market::pool::PoolId::Contract(a) => a,
         })
         .collect()
 }

@@ -195,6 +195,9 @@ pub struct BundleFilter {
     pub limit: u32,
 }
 
+/// landed_block, builder, fee_recipient, gas_used, bid_paid.
+type VerdictColumns = (Option<u64>, Option<String>, Option<Address>, Option<u64>, Option<U256>);
+
 fn u256_text(v: U256) -> String {
     v.to_string()
 }
@@ -327,25 +330,20 @@ impl Store {
 
     /// Stores a bundle's verdict.
     pub async fn record_inclusion(&self, bundle_hash: B256, inc: &InclusionRecord) -> Result<()> {
-        let (landed_block, builder, fee_recipient, gas_used, bid_paid): (
-            Option<u64>,
-            Option<String>,
-            Option<Address>,
-            Option<u64>,
-            Option<U256>,
-        ) = match &inc.status {
-            InclusionStatus::Landed(tx) | InclusionStatus::LandedInOtherBlock(tx) => (
-                Some(tx.block),
-                Some(tx.builder.clone()),
-                Some(tx.fee_recipient),
-                Some(tx.gas_used),
-                Some(tx.bid_paid()),
-            ),
-            InclusionStatus::VictimLandedWithoutUs { block, builder } => {
-                (Some(*block), Some(builder.clone()), None, None, None)
-            }
-            InclusionStatus::NotLanded => (None, None, None, None, None),
-        };
+        let (landed_block, builder, fee_recipient, gas_used, bid_paid): VerdictColumns =
+            match &inc.status {
+                InclusionStatus::Landed(tx) | InclusionStatus::LandedInOtherBlock(tx) => (
+                    Some(tx.block),
+                    Some(tx.builder.clone()),
+                    Some(tx.fee_recipient),
+                    Some(tx.gas_used),
+                    Some(tx.bid_paid()),
+                ),
+                InclusionStatus::VictimLandedWithoutUs { block, builder } => {
+                    (Some(*block), Some(builder.clone()), None, None, None)
+                }
+                InclusionStatus::NotLanded => (None, None, None, None, None),
+            };
         sqlx::query(
             "UPDATE bundles SET inclusion = ?, landed_block = ?, builder = ?, fee_recipient = ?, \
              realised_profit = ?, gas_used = ?, bid_paid = ?, decided_at_ms = ? \

@@ -1,3 +1,18 @@
 //! End-to-end tests on the local devnet (one test binary, reth-style).
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::print_stderr,
+    clippy::print_stdout,
+    reason = "the whole binary is test code, helpers included"
+)]
+
+mod demo;
 mod devnet;
+mod market;
+mod operator;
+mod predict;
+mod relay;
+mod robustness;
+mod sim;
+mod watch;
