@@ -136,6 +136,11 @@ pub fn evaluate(
     for tp in &prediction.pools {
         let Some(idx) = market.pool_idx(tp.address) else { continue };
         let Some(entry) = market.pool(idx) else { continue };
+        if !entry.is_healthy() {
+            // Flagged pools (hostile tokens, empty, ...) are in no cycle: count why, not nothing.
+            m::skip("strategy", "unhealthy_pool");
+            continue;
+        }
         let Some(base) = entry.state.as_ref() else {
             m::skip("strategy", "no_state");
             continue;
@@ -152,7 +157,11 @@ pub fn evaluate(
     let mut seen = HashSet::new();
     let mut candidates = Vec::new();
     for idx in touched {
-        for &cycle_id in market.cycles_through(idx) {
+        let cycles = market.cycles_through(idx);
+        if cycles.is_empty() {
+            m::skip("strategy", "no_cycle");
+        }
+        for &cycle_id in cycles {
             if !seen.insert(cycle_id) {
                 continue;
             }

@@ -163,7 +163,24 @@ async fn operator_loop_lands_exact_profit_skips_small_gaps_and_obeys_the_kill_sw
     metrics_text(metrics_addr).await;
     tokio::time::sleep(Duration::from_millis(800)).await; // subscriptions in place
 
-    // 1. A large victim on uniswap-v2 opens a gap against sushiswap and V3.
+    // 1. A tiny victim while prices are aligned: its gap is below costs, so no bundle is
+    //    sent and the reason is counted.
+    let metrics = metrics_text(metrics_addr).await;
+    let skips_before = counter(&metrics, "searcher_skips_total", &[]);
+    let _small = swap(&devnet, 1, "uniswap-v2", 1).await;
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    let report = builders.build_block().await.unwrap();
+    assert!(report.included.is_empty());
+    wait_head(metrics_addr, report.number).await;
+    let metrics = metrics_text(metrics_addr).await;
+    assert!(
+        counter(&metrics, "searcher_skips_total", &[]) > skips_before,
+        "a skip reason was counted for the small gap"
+    );
+    let (review, out2) = bundles_json(&db);
+    assert_eq!(review["totals"]["bundles"].as_u64().unwrap(), 0, "no bundle for a gap below costs");
+
+    // 2. A large victim on uniswap-v2 opens a gap against sushiswap and V3.
     let before = weth_of(&devnet, executor).await;
     let victim = swap(&devnet, 0, "uniswap-v2", 20_000).await;
     tokio::time::sleep(Duration::from_millis(1500)).await;
@@ -205,26 +222,7 @@ async fn operator_loop_lands_exact_profit_skips_small_gaps_and_obeys_the_kill_sw
     );
     assert!(!predicted.is_zero());
 
-    // 2. A tiny victim: the gap is below costs, no bundle, the reason counted.
     let bundles_before = review["totals"]["bundles"].as_u64().unwrap();
-    let metrics = metrics_text(metrics_addr).await;
-    let skips_before = counter(&metrics, "searcher_skips_total", &[]);
-    let _small = swap(&devnet, 1, "uniswap-v2", 1).await;
-    tokio::time::sleep(Duration::from_millis(1500)).await;
-    let report = builders.build_block().await.unwrap();
-    assert!(report.included.is_empty());
-    wait_head(metrics_addr, report.number).await;
-    let metrics = metrics_text(metrics_addr).await;
-    assert!(
-        counter(&metrics, "searcher_skips_total", &[]) > skips_before,
-        "a skip reason was counted for the small gap"
-    );
-    let (review, out2) = bundles_json(&db);
-    assert_eq!(
-        review["totals"]["bundles"].as_u64().unwrap(),
-        bundles_before,
-        "no bundle for a gap below costs"
-    );
 
     // 3. Kill switch: with the file present, a profitable victim gets no bundle.
     std::fs::write(&kill, "stop").unwrap();
