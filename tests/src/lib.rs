@@ -49,3 +49,25 @@ pub fn init_tracing() {
         .with_test_writer()
         .try_init();
 }
+
+/// The `searcher` binary next to this test's deps directory (`cargo test --workspace
+/// --all-targets` builds it); built on demand otherwise.
+///
+/// # Panics
+/// When it is missing and cannot be built.
+pub fn searcher_bin() -> std::path::PathBuf {
+    let exe = std::env::current_exe().expect("test exe");
+    let bin = exe
+        .parent()
+        .and_then(std::path::Path::parent)
+        .map(|d| d.join("searcher"))
+        .expect("target dir");
+    if !bin.exists() {
+        let status = std::process::Command::new(env!("CARGO"))
+            .args(["build", "-p", "searcher", "--bin", "searcher"])
+            .status()
+            .expect("cargo build");
+        assert!(status.success(), "building the searcher binary");
+    }
+    bin
+}

@@ -2,21 +2,8 @@
 //! bundles and a profit summary, its Prometheus endpoint answers while it runs, and it leaves a
 //! database `searcher bundles` can read.
 
-use std::{path::Path, process::Stdio, time::Duration};
+use std::{process::Stdio, time::Duration};
 use tokio::io::AsyncReadExt;
-
-fn searcher_bin() -> std::path::PathBuf {
-    let exe = std::env::current_exe().expect("test exe");
-    let bin = exe.parent().and_then(Path::parent).map(|d| d.join("searcher")).expect("target dir");
-    if !bin.exists() {
-        let status = std::process::Command::new(env!("CARGO"))
-            .args(["build", "-p", "searcher", "--bin", "searcher"])
-            .status()
-            .expect("cargo build");
-        assert!(status.success(), "building the searcher binary");
-    }
-    bin
-}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn demo_lands_bundles_reports_profit_and_serves_metrics() {
@@ -29,7 +16,7 @@ async fn demo_lands_bundles_reports_profit_and_serves_metrics() {
         let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
         l.local_addr().unwrap()
     };
-    let mut child = tokio::process::Command::new(searcher_bin())
+    let mut child = tokio::process::Command::new(e2e::searcher_bin())
         .args(["demo", "--blocks", "6", "--large-percent", "100", "--block-time-ms", "1200"])
         .arg("--dir")
         .arg(dir.path())
@@ -83,7 +70,7 @@ async fn demo_lands_bundles_reports_profit_and_serves_metrics() {
     assert!(landed >= 1, "bundles landed:\n{out}");
     assert!(out.contains("profit realised"));
 
-    let review = std::process::Command::new(searcher_bin())
+    let review = std::process::Command::new(e2e::searcher_bin())
         .args(["bundles", "--json", "--db"])
         .arg(dir.path().join("searcher.db"))
         .output()

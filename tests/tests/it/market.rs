@@ -283,3 +283,15 @@ async fn restart_resumes_from_the_checkpoint_without_rediscovery() {
     store.close().await;
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn debug_long_activity() {
+    let Some(devnet) = e2e::devnet_or_skip("debug").await else { return };
+    let mut activity = Activity::new(5);
+    for round in 0..400 {
+        let sent = activity.send(&devnet, 12).await.unwrap();
+        if let Err(e) = fixtures::mine_all(&devnet, sent).await {
+            panic!("round {round}: {e}");
+        }
+    }
+}

@@ -24,29 +24,9 @@ use searcher::{
         },
     },
 };
-use std::{
-    path::{Path, PathBuf},
-    process::Stdio,
-    sync::Arc,
-    time::Duration,
-};
+use std::{path::Path, process::Stdio, sync::Arc, time::Duration};
 
 const ETHER: u128 = 1_000_000_000_000_000_000;
-
-/// The `searcher` binary next to this test's deps directory (`cargo test --workspace
-/// --all-targets` builds it); built on demand otherwise.
-fn searcher_bin() -> PathBuf {
-    let exe = std::env::current_exe().expect("test exe");
-    let bin = exe.parent().and_then(Path::parent).map(|d| d.join("searcher")).expect("target dir");
-    if !bin.exists() {
-        let status = std::process::Command::new(env!("CARGO"))
-            .args(["build", "-p", "searcher", "--bin", "searcher"])
-            .status()
-            .expect("cargo build");
-        assert!(status.success(), "building the searcher binary");
-    }
-    bin
-}
 
 async fn swap(devnet: &Devnet, trader: usize, dex: &str, weth_milli: u64) -> TxHash {
     let a = &devnet.addresses;
@@ -88,7 +68,7 @@ fn counter(metrics: &str, name: &str, labels: &[&str]) -> f64 {
 }
 
 fn bundles_json(db: &Path) -> (serde_json::Value, String) {
-    let out = std::process::Command::new(searcher_bin())
+    let out = std::process::Command::new(e2e::searcher_bin())
         .args(["bundles", "--json", "--db"])
         .arg(db)
         .output()
@@ -146,7 +126,7 @@ async fn operator_loop_lands_exact_profit_skips_small_gaps_and_obeys_the_kill_sw
     let identity_key = alloy::hex::encode(identity.to_bytes());
     let log_path = dir.path().join("searcher.log");
     let log = std::fs::File::create(&log_path).unwrap();
-    let mut child = tokio::process::Command::new(searcher_bin())
+    let mut child = tokio::process::Command::new(e2e::searcher_bin())
         .args(["run", "--config"])
         .arg(&config_path)
         .env(DEMO_TRADING_KEY_ENV, format!("0x{trading_key}"))
