@@ -13,12 +13,16 @@
 mod artifacts;
 mod deploy;
 pub mod fixtures;
+pub mod relay;
+pub mod setup;
+pub mod traffic;
 
 pub use artifacts::Artifact;
 pub use deploy::{
     DevPool, DevToken, DevnetAddresses, PoolKind, UNISWAP_V2_PAIR_INIT_CODE_HASH,
     UNISWAP_V3_POOL_INIT_CODE_HASH, V2Dex, V3Dex,
 };
+pub use relay::{BlockReport, BuilderIdentity, DevBuilders, DevRelay};
 
 use crate::toolchain::Toolchain;
 use alloy::{

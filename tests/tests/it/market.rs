@@ -285,13 +285,105 @@ async fn restart_resumes_from_the_checkpoint_without_rediscovery() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn debug_long_activity() {
-    let Some(devnet) = e2e::devnet_or_skip("debug").await else { return };
-    let mut activity = Activity::new(5);
-    for round in 0..400 {
-        let sent = activity.send(&devnet, 12).await.unwrap();
-        if let Err(e) = fixtures::mine_all(&devnet, sent).await {
-            panic!("round {round}: {e}");
-        }
+async fn deep_reorgs_and_large_gaps_reload_at_the_new_head() {
+    let Some(devnet) = e2e::devnet_or_skip("market_deep_reorg").await else { return };
+    let provider = ipc(&devnet).await;
+    let store = Store::open_in_memory().await.unwrap();
+    let mut config = fixtures::market_config(&devnet.addresses);
+    config.undo_depth = 2;
+    config.max_catch_up = 4;
+    let (mut market, _) = Market::bootstrap(&provider, &store, config.clone()).await.unwrap();
+    let snapshot = devnet.snapshot().await.unwrap();
+    let mut activity = Activity::new(21);
+    for _ in 0..3 {
+        let sent = activity.send(&devnet, 6).await.unwrap();
+        fixtures::mine_all(&devnet, sent).await.unwrap();
+        market.sync_to_latest(&provider, &store).await.unwrap();
     }
+    // Three blocks replaced, two kept in the undo log: reload.
+    assert!(devnet.revert(snapshot).await.unwrap());
+    let mut other = Activity::new(22);
+    for _ in 0..4 {
+        let sent = other.send(&devnet, 6).await.unwrap();
+        fixtures::mine_all(&devnet, sent).await.unwrap();
+    }
+    let report = market.sync_to_latest(&provider, &store).await.unwrap();
+    assert!(report.reloaded, "{report:?}");
+    let fresh = fresh_load(&provider, &devnet).await;
+    assert_same(&market, &fresh, "after a deep reorg");
+
+    // A gap larger than max-catch-up: reload rather than replay.
+    for _ in 0..6 {
+        let sent = other.send(&devnet, 2).await.unwrap();
+        fixtures::mine_all(&devnet, sent).await.unwrap();
+    }
+    let report = market.sync_to_latest(&provider, &store).await.unwrap();
+    assert!(report.reloaded, "{report:?}");
+    assert_same(&market, &fresh_load(&provider, &devnet).await, "after a gap");
+    // And a small gap replays block by block.
+    for _ in 0..3 {
+        let sent = other.send(&devnet, 4).await.unwrap();
+        fixtures::mine_all(&devnet, sent).await.unwrap();
+    }
+    let report = market.sync_to_latest(&provider, &store).await.unwrap();
+    assert!(!report.reloaded && report.blocks_applied == 3, "{report:?}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_tick_window_follows_the_price() {
+    use alloy::primitives::aliases::{U24, U160};
+    use searcher::{abi::ISwapRouter, devnet::Role, market::TickWindowPolicy};
+
+    let Some(devnet) = e2e::devnet_or_skip("market_window").await else { return };
+    let provider = ipc(&devnet).await;
+    let store = Store::open_in_memory().await.unwrap();
+    let mut config = fixtures::market_config(&devnet.addresses);
+    config.load.tick_window = TickWindowPolicy::Words(0);
+    let (mut market, _) = Market::bootstrap(&provider, &store, config.clone()).await.unwrap();
+    let a = &devnet.addresses;
+    let tkb = a.token("TKB").unwrap();
+    let pool = a.pool("uniswap-v3", a.weth, tkb, Some(500)).unwrap().address;
+    let v3 = |m: &Market| {
+        m.pool_by_address(pool).unwrap().state.as_ref().unwrap().as_v3().unwrap().clone()
+    };
+    let before = v3(&market);
+    assert!(
+        before.window.upper - before.window.lower < 2560 * 2,
+        "one word loaded: {:?}",
+        before.window
+    );
+
+    // A large swap moves the price out of the loaded word.
+    let trader = devnet.address(Role::Trader(0));
+    let router = ISwapRouter::new(a.uniswap_v3.swap_router, devnet.provider());
+    let call = router.exactInputSingle(ISwapRouter::ExactInputSingleParams {
+        tokenIn: a.weth,
+        tokenOut: tkb,
+        fee: U24::from(500),
+        recipient: trader,
+        deadline: U256::MAX,
+        amountIn: U256::from(400u64) * U256::from(10u64).pow(U256::from(18)),
+        amountOutMinimum: U256::ZERO,
+        sqrtPriceLimitX96: U160::ZERO,
+    });
+    let tx = call.from(trader).gas(5_000_000).send().await.unwrap();
+    fixtures::mine_all(&devnet, vec![*tx.tx_hash()]).await.unwrap();
+    market.sync_to_latest(&provider, &store).await.unwrap();
+    let after = v3(&market);
+    assert!(
+        !before.window.contains(after.tick),
+        "the swap left the word ({} -> {})",
+        before.tick,
+        after.tick
+    );
+    assert!(
+        after.window.contains(after.tick),
+        "window re-centred: {:?} tick {}",
+        after.window,
+        after.tick
+    );
+
+    let store2 = Store::open_in_memory().await.unwrap();
+    let (fresh, _) = Market::bootstrap(&provider, &store2, config).await.unwrap();
+    assert_same(&market, &fresh, "after the window moved");
 }

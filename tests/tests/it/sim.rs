@@ -18,7 +18,7 @@ use searcher::{
     devnet::Role,
     exec::calldata::{Bribe, Capital, Hop, PoolKind, Program},
     predict::PoolState,
-    sim::{ProfitProbe, SimOutcome, Simulator},
+    sim::{ProfitProbe, SimError, SimOutcome, Simulator},
     state::tx_env,
 };
 use std::process::Command;
@@ -114,6 +114,10 @@ async fn generic_backrun_simulates_to_the_wei() {
     assert!(outcome.profit > I256::ZERO);
     assert_eq!(outcome.coinbase_transfer, U256::ZERO, "no direct payment");
     assert_eq!(outcome.priority_fee, outcome.builder_payment);
+    let prediction = f.predictor().predict_rpc(&head, &victim, &f.lookup()).expect("predicted");
+    let replayed =
+        sim.simulate_predicted(&head, &prediction, tx_env(&backrun.inner)).expect("replayed");
+    assert_eq!(replayed, outcome, "replaying predict's victim state changes nothing");
     // Order matters: without the victim, the backrun would get less WETH for its TKA.
     let alone = sim.simulate(&head, tx_env(&backrun.inner), tx_env(&backrun.inner));
     assert!(alone.is_err() || alone.is_ok_and(|o| o.profit < outcome.profit));
@@ -244,7 +248,16 @@ async fn executor_backrun_simulated_profit_is_realised_to_the_wei() {
     );
     assert_eq!(outcome.coinbase_transfer, bribe, "the bribe reaches the coinbase");
 
+    // Starting from predict's victim post-state gives the same figures without rerunning it.
+    let replayed =
+        sim.simulate_predicted(&head, &prediction, tx_env(&backrun.inner)).expect("replayed");
+    assert_eq!(replayed, outcome);
+
     let realised = mine_and_measure(&f, sim.probe(), &victim, &backrun).await;
     assert_exact(&outcome, &realised);
     assert_eq!(realised.profit, I256::try_from(native).unwrap());
+
+    // A prediction from an older head is refused.
+    let stale = sim.simulate_predicted(&f.cache.head(), &prediction, tx_env(&backrun.inner));
+    assert!(matches!(stale, Err(SimError::StalePrediction { .. })), "{stale:?}");
 }

@@ -1,0 +1,163 @@
+//! The embedded database: one SQLite file (WAL mode) behind a [`Store`] handle, its schema
+//! kept by sqlx migrations in `searcher/migrations/`.
+//!
+//! Each subsystem owns one submodule of queries on [`Store`] and adds its tables in a new
+//! migration file (`000N_<subsystem>.sql`): [`market`] holds the market checkpoint (tokens,
+//! pools, discovery cursors, last synced block); opportunities, bundles and relay answers
+//! follow the same pattern (`store/bundles.rs`, `migrations/0002_bundles.sql`, ...).
+//!
+//! Queries use sqlx's runtime functions (`sqlx::query(..).bind(..)`), not the compile-time
+//! checked macros: the build needs no database.
+
+pub mod bundles;
+pub mod market;
+
+use sqlx::{
+    SqlitePool,
+    sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous},
+};
+use std::{
+    path::{Path, PathBuf},
+    time::Duration,
+};
+
+/// Result alias of the store.
+pub type Result<T, E = StoreError> = std::result::Result<T, E>;
+
+/// How long a writer waits for another connection's lock before failing.
+const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
+/// Connections of a file database (WAL: readers do not block the writer).
+const MAX_CONNECTIONS: u32 = 4;
+
+/// Why a store operation failed.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// The database file could not be opened or created.
+    #[error("opening the store at {path}: {source}")]
+    Open {
+        /// The file.
+        path: PathBuf,
+        /// The driver's error.
+        #[source]
+        source: sqlx::Error,
+    },
+    /// Applying the migrations failed.
+    #[error("migrating the store: {0}")]
+    Migrate(#[from] sqlx::migrate::MigrateError),
+    /// A query failed.
+    #[error("store query `{what}` failed: {source}")]
+    Query {
+        /// Which query.
+        what: &'static str,
+        /// The driver's error.
+        #[source]
+        source: sqlx::Error,
+    },
+    /// A row holds something this version cannot read.
+    #[error("store row unreadable ({what}): {detail}")]
+    Corrupt {
+        /// Which table or column.
+        what: &'static str,
+        /// What is wrong.
+        detail: String,
+    },
+}
+
+impl StoreError {
+    /// Wraps a driver error with the query's name.
+    pub(crate) fn query(what: &'static str) -> impl FnOnce(sqlx::Error) -> Self {
+        move |source| Self::Query { what, source }
+    }
+}
+
+/// A handle to the database; cheap to clone (a connection pool).
+#[derive(Debug, Clone)]
+pub struct Store {
+    pool: SqlitePool,
+}
+
+impl Store {
+    /// Opens (creating if missing) the database file at `path` in WAL mode and applies the
+    /// pending migrations.
+    pub async fn open(path: impl AsRef<Path>) -> Result<Self> {
+        let path = path.as_ref();
+        let options = SqliteConnectOptions::new()
+            .filename(path)
+            .create_if_missing(true)
+            .journal_mode(SqliteJournalMode::Wal)
+            .synchronous(SqliteSynchronous::Normal)
+            .foreign_keys(true)
+            .busy_timeout(BUSY_TIMEOUT);
+        let pool = SqlitePoolOptions::new()
+            .max_connections(MAX_CONNECTIONS)
+            .connect_with(options)
+            .await
+            .map_err(|source| StoreError::Open { path: path.to_path_buf(), source })?;
+        Self::migrated(pool).await
+    }
+
+    /// A private in-memory database (tests, dry runs): one connection that lives as long as
+    /// the handle.
+    pub async fn open_in_memory() -> Result<Self> {
+        let options = SqliteConnectOptions::new().in_memory(true).foreign_keys(true);
+        let pool = SqlitePoolOptions::new()
+            .max_connections(1)
+            .min_connections(1)
+            .idle_timeout(None)
+            .max_lifetime(None)
+            .connect_with(options)
+            .await
+            .map_err(|source| StoreError::Open { path: ":memory:".into(), source })?;
+        Self::migrated(pool).await
+    }
+
+    async fn migrated(pool: SqlitePool) -> Result<Self> {
+        sqlx::migrate!("./migrations").run(&pool).await?;
+        Ok(Self { pool })
+    }
+
+    /// The connection pool, for subsystems' query modules.
+    pub fn pool(&self) -> &SqlitePool {
+        &self.pool
+    }
+
+    /// Closes every connection (checkpointing the WAL).
+    pub async fn close(&self) {
+        self.pool.close().await;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn opens_file_in_wal_mode_and_migrates_once() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("searcher.sqlite");
+        let store = Store::open(&path).await.unwrap();
+        let mode: String =
+            sqlx::query_scalar("PRAGMA journal_mode").fetch_one(store.pool()).await.unwrap();
+        assert_eq!(mode, "wal");
+        store.close().await;
+        // Reopening applies nothing new and keeps the schema.
+        let store = Store::open(&path).await.unwrap();
+        let tables: i64 = sqlx::query_scalar(
+            "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name LIKE 'market_%'",
+        )
+        .fetch_one(store.pool())
+        .await
+        .unwrap();
+        assert_eq!(tables, 4);
+    }
+
+    #[tokio::test]
+    async fn in_memory_survives_idle() {
+        let store = Store::open_in_memory().await.unwrap();
+        let n: i64 = sqlx::query_scalar("SELECT count(*) FROM market_pools")
+            .fetch_one(store.pool())
+            .await
+            .unwrap();
+        assert_eq!(n, 0);
+    }
+}
