@@ -201,13 +201,21 @@ impl<'a> TxBatch<'a> {
     }
 }
 
+/// Mines one block at a 1 gwei base fee: a fixture fills hundreds of blocks, and EIP-1559
+/// would otherwise raise the base fee past any fee cap (x1.125 per full block).
+async fn mine_at_fixture_base_fee(devnet: &Devnet) -> eyre::Result<u64> {
+    use alloy::providers::ext::AnvilApi;
+    devnet.provider().anvil_set_next_block_base_fee_per_gas(1_000_000_000).await?;
+    devnet.mine().await
+}
+
 /// Mines blocks until every transaction in `sent` is included, checking each succeeded;
 /// returns the last block mined (one block when `sent` is empty).
 pub async fn mine_all(devnet: &Devnet, sent: Vec<TxHash>) -> eyre::Result<u64> {
     let provider = devnet.provider();
     let order = sent.clone();
     let mut pending: HashSet<TxHash> = sent.into_iter().collect();
-    let mut block = devnet.mine().await?;
+    let mut block = mine_at_fixture_base_fee(devnet).await?;
     for _ in 0..1000 {
         let receipts = provider
             .get_block_receipts(BlockId::number(block))
@@ -234,7 +242,7 @@ pub async fn mine_all(devnet: &Devnet, sent: Vec<TxHash>) -> eyre::Result<u64> {
         if pending.is_empty() {
             return Ok(block);
         }
-        block = devnet.mine().await?;
+        block = mine_at_fixture_base_fee(devnet).await?;
     }
     let missing: Vec<usize> =
         order.iter().enumerate().filter(|(_, h)| pending.contains(*h)).map(|(i, _)| i).collect();

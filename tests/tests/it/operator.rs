@@ -6,7 +6,8 @@
 //! - a victim whose gap is below costs → no bundle, with the skip reason counted;
 //! - `searcher bundles --json` reports the landing with its builder;
 //! - the kill switch stops sending;
-//! - SIGTERM stops it cleanly; no key material appears in any output.
+//! - SIGTERM stops it cleanly; `searcher sweep` pays the cold wallet only;
+//! - no key material appears in any output.
 
 use alloy::{
     network::TransactionBuilder,
@@ -233,7 +234,38 @@ async fn operator_loop_lands_exact_profit_skips_small_gaps_and_obeys_the_kill_sw
     let log_text = std::fs::read_to_string(&log_path).unwrap();
     assert!(log_text.contains("every record flushed"), "graceful shutdown logged");
 
-    // 5. No key material anywhere: the searcher's log, the review outputs, the config.
+    // 5. Sweep: any destination but the cold wallet is refused; then everything but 1 wei of
+    //    WETH moves to the cold wallet.
+    let sweep = |extra: &[&str]| {
+        std::process::Command::new(e2e::searcher_bin())
+            .args(["sweep", "--config"])
+            .arg(&config_path)
+            .args(extra)
+            .env(DEMO_TRADING_KEY_ENV, format!("0x{trading_key}"))
+            .env(DEMO_IDENTITY_KEY_ENV, &identity_key)
+            .stdin(Stdio::null())
+            .output()
+            .expect("searcher sweep")
+    };
+    let elsewhere = Address::repeat_byte(0x77).to_string();
+    let refused = sweep(&["--yes", "--to", &elsewhere]);
+    assert!(!refused.status.success(), "a foreign destination must be refused");
+    assert!(String::from_utf8_lossy(&refused.stderr).contains("refusing"));
+    let cold = devnet.address(Role::ColdWallet);
+    let (cold_before, held) = (weth_of(&devnet, cold).await, weth_of(&devnet, executor).await);
+    let ticker = BlockTicker::start(builders.clone(), Duration::from_millis(200));
+    let swept = tokio::task::block_in_place(|| sweep(&["--yes"]));
+    ticker.stop().await;
+    let sweep_out = format!(
+        "{}{}",
+        String::from_utf8_lossy(&swept.stdout),
+        String::from_utf8_lossy(&swept.stderr)
+    );
+    assert!(swept.status.success(), "sweep failed: {sweep_out}");
+    assert_eq!(weth_of(&devnet, executor).await, U256::from(1), "1 wei stays behind");
+    assert_eq!(weth_of(&devnet, cold).await - cold_before, held - U256::from(1));
+
+    // 6. No key material anywhere: the searcher's log, the review outputs, the config.
     let config_text = std::fs::read_to_string(&config_path).unwrap();
     for (what, text) in [
         ("searcher log", &log_text),
@@ -241,6 +273,7 @@ async fn operator_loop_lands_exact_profit_skips_small_gaps_and_obeys_the_kill_sw
         ("bundles output", &out2),
         ("bundles output", &out3),
         ("config", &config_text),
+        ("sweep output", &sweep_out),
     ] {
         for key in [&trading_key, &identity_key] {
             assert!(!text.to_lowercase().contains(key.as_str()), "key material in the {what}");
