@@ -100,7 +100,8 @@ impl Market {
             let configured = market.configured_token_flags(token.address);
             let slot = &mut market.tokens[idx.get()];
             *slot = token;
-            slot.flags |= configured;
+            // `blocked-tokens` is the config's alone: a token unblocked since is traded again.
+            slot.flags = slot.flags.without(crate::market::HealthFlags::BLOCKED) | configured;
         }
         let known_tokens = market.tokens.len();
         for (pool, _) in checkpoint.pools {

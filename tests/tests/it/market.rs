@@ -366,8 +366,9 @@ async fn the_tick_window_follows_the_price() {
         amountOutMinimum: U256::ZERO,
         sqrtPriceLimitX96: U160::ZERO,
     });
-    let tx = call.from(trader).gas(5_000_000).send().await.unwrap();
-    fixtures::mine_all(&devnet, vec![*tx.tx_hash()]).await.unwrap();
+    let mut batch = fixtures::TxBatch::new(&devnet, Role::Trader(0)).await.unwrap();
+    batch.send(Some(a.uniswap_v3.swap_router), call.calldata().to_vec(), 5_000_000).await.unwrap();
+    batch.mine_all().await.unwrap();
     market.sync_to_latest(&provider, &store).await.unwrap();
     let after = v3(&market);
     assert!(
