@@ -7,6 +7,8 @@
 //! - `sim/backrun_after_prediction`: the same bundle starting from the victim's post-state that
 //!   predict computed (what the hot path does), so only the backrun runs.
 //! - `evm/build_over_head`: building the EVM over a fresh overlay of the head (paid per call).
+//! - `evm/victim_on_preloaded_overlay`: revm alone running the victim on an overlay already
+//!   holding everything it reads: the floor under `predict/router02_victim`.
 //!
 //! Both run after one warm-up call, so every account, slot and code they read is cached: the
 //! figures are revm's, not IPC round trips (the bench checks that no read went to the node).
@@ -22,6 +24,7 @@ use alloy::{
     rpc::types::{Transaction, TransactionRequest},
 };
 use criterion::{Criterion, criterion_group, criterion_main};
+use revm::{Context, ExecuteEvm, MainBuilder, MainContext};
 use searcher::{
     abi::IUniswapV2Router02,
     devnet::{Devnet, DevnetOptions, PoolKind, Role},
@@ -120,6 +123,33 @@ fn bench(c: &mut Criterion) {
     let warm = head.misses();
     eprintln!("warm cache: {:?}, {warm} misses to warm it", head.stats());
 
+    // On a shared machine wall time includes waiting for a core; the thread's own CPU time
+    // (Linux schedstat) does not. Printed next to criterion's wall-clock figures.
+    let cpu_us = |f: &mut dyn FnMut()| {
+        const N: u32 = 2_000;
+        let (start, wall) = (thread_cpu_ns(), std::time::Instant::now());
+        for _ in 0..N {
+            f();
+        }
+        let cpu = thread_cpu_ns()
+            .zip(start)
+            .map(|(end, start)| (end - start) as f64 / 1e3 / f64::from(N));
+        (cpu, wall.elapsed().as_secs_f64() * 1e6 / f64::from(N))
+    };
+    let predict_cpu = cpu_us(&mut || {
+        black_box(predictor.predict_rpc(&head, &s.victim, &lookup).unwrap());
+    });
+    let sim_cpu = cpu_us(&mut || {
+        black_box(sim.simulate(&head, tx_env(&s.victim.inner), tx_env(&s.backrun.inner)).unwrap());
+    });
+    let replay_cpu = cpu_us(&mut || {
+        black_box(sim.simulate_predicted(&head, &prediction, tx_env(&s.backrun.inner)).unwrap());
+    });
+    eprintln!(
+        "thread CPU time per call (µs, mean of 2000) / wall: predict {predict_cpu:.1?}, \
+         sim {sim_cpu:.1?}, sim after prediction {replay_cpu:.1?}"
+    );
+
     let mut group = c.benchmark_group("predict");
     group.measurement_time(Duration::from_secs(10));
     group.bench_function("router02_victim", |b| {
@@ -131,6 +161,23 @@ fn bench(c: &mut Criterion) {
     let mut group = c.benchmark_group("evm");
     group.bench_function("build_over_head", |b| {
         b.iter(|| black_box(head.evm(head.next_block_env(None))))
+    });
+    // The floor: revm running the victim on an overlay that already holds every account and
+    // slot it reads (no state-layer lookups, no log decoding). predict minus this is the cost
+    // of the state layer and of predict itself.
+    let block = head.next_block_env(None);
+    let mut evm = head.evm(block.clone());
+    evm.transact(tx_env(&s.victim.inner)).unwrap();
+    let preloaded = evm.ctx.journaled_state.database.clone();
+    group.bench_function("victim_on_preloaded_overlay", |b| {
+        b.iter(|| {
+            let mut evm = Context::mainnet()
+                .with_cfg(head.chain().cfg_env())
+                .with_block(block.clone())
+                .with_db(preloaded.clone())
+                .build_mainnet();
+            black_box(evm.transact(tx_env(&s.victim.inner)).unwrap())
+        })
     });
     group.finish();
 
@@ -151,6 +198,12 @@ fn bench(c: &mut Criterion) {
     });
     group.finish();
     assert_eq!(head.misses(), warm, "the measured runs never left the cache");
+}
+
+/// Nanoseconds this thread has run on a CPU (`/proc/thread-self/schedstat`, Linux).
+fn thread_cpu_ns() -> Option<u64> {
+    let stat = std::fs::read_to_string("/proc/thread-self/schedstat").ok()?;
+    stat.split_whitespace().next()?.parse().ok()
 }
 
 criterion_group!(benches, bench);
