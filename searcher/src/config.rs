@@ -324,8 +324,10 @@ mod tests {
 
     #[test]
     fn example_config_parses_with_every_documented_key() {
-        let path =
-            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../searcher.example.toml");
+        // The runtime variable cargo sets for tests, not `env!`: the build directory is shared
+        // between checkouts, and a compiled-in path would point into whichever built it.
+        let manifest = std::env::var("CARGO_MANIFEST_DIR").expect("run by cargo test");
+        let path = std::path::Path::new(&manifest).join("../searcher.example.toml");
         let config = Config::load(Some(&path), &[]).unwrap();
         assert!(!config.relays.is_empty());
         assert!(!config.market.factories.is_empty());

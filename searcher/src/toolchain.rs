@@ -2,8 +2,10 @@
 //! npm protocol artifacts that `tools/dev setup` puts under the project root.
 //!
 //! Resolution order for the root: `$SEARCHER_ROOT`, then the current directory and its
-//! parents, then the directory this crate was built from and its parents. A root is a
-//! directory holding `node_modules/@foundry-rs`. Individual binaries can be overridden with
+//! parents, then `$CARGO_MANIFEST_DIR` (set by `cargo run`/`test`/`bench`) and its parents.
+//! A root is a directory holding `node_modules/@foundry-rs`. No source path is compiled in:
+//! the build directory is shared between checkouts (see `tools/dev`), so a binary built in one
+//! clone must not look for files in another. Individual binaries can be overridden with
 //! `$ANVIL_BIN`, `$FORGE_BIN` and `$CAST_BIN`.
 
 use std::path::{Path, PathBuf};
@@ -14,7 +16,7 @@ pub enum ToolchainError {
     /// No directory with `node_modules/@foundry-rs` was found.
     #[error(
         "project toolchain not found (looked for node_modules/@foundry-rs from $SEARCHER_ROOT, \
-         the current directory and the build directory); run `tools/dev setup`"
+         the current directory and $CARGO_MANIFEST_DIR); run `tools/dev setup`"
     )]
     RootNotFound,
     /// A binary or artifact is missing under the root.
@@ -27,6 +29,21 @@ pub enum ToolchainError {
     },
 }
 
+/// Directories that may be the project root, in resolution order (see the module docs).
+pub fn candidate_roots() -> Vec<PathBuf> {
+    let mut candidates: Vec<PathBuf> = Vec::new();
+    if let Some(root) = std::env::var_os("SEARCHER_ROOT") {
+        candidates.push(PathBuf::from(root));
+    }
+    if let Ok(cwd) = std::env::current_dir() {
+        candidates.extend(cwd.ancestors().map(Path::to_path_buf));
+    }
+    if let Some(manifest) = std::env::var_os("CARGO_MANIFEST_DIR") {
+        candidates.extend(Path::new(&manifest).ancestors().map(Path::to_path_buf));
+    }
+    candidates
+}
+
 /// The located toolchain.
 #[derive(Debug, Clone)]
 pub struct Toolchain {
@@ -36,15 +53,7 @@ pub struct Toolchain {
 impl Toolchain {
     /// Locates the toolchain (see the module docs for the search order).
     pub fn locate() -> Result<Self, ToolchainError> {
-        let mut candidates: Vec<PathBuf> = Vec::new();
-        if let Some(root) = std::env::var_os("SEARCHER_ROOT") {
-            candidates.push(PathBuf::from(root));
-        }
-        if let Ok(cwd) = std::env::current_dir() {
-            candidates.extend(cwd.ancestors().map(Path::to_path_buf));
-        }
-        candidates.extend(Path::new(env!("CARGO_MANIFEST_DIR")).ancestors().map(Path::to_path_buf));
-        candidates
+        candidate_roots()
             .into_iter()
             .find(|dir| dir.join("node_modules/@foundry-rs").is_dir())
             .map(|root| Self { root })

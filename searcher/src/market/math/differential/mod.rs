@@ -9,8 +9,6 @@
 mod v2;
 mod v3;
 
-use std::path::{Path, PathBuf};
-
 use alloy::primitives::{Address, Bytes, U256};
 use alloy::sol_types::SolCall;
 use rand::{Rng, rngs::StdRng};
@@ -125,11 +123,7 @@ impl Chain {
 /// Creation code from an npm artifact (`bytecode` as in Hardhat's and Waffle's JSON), or why
 /// it is unavailable.
 fn artifact(rel: &str) -> Result<Bytes, String> {
-    let roots = std::env::var_os("SEARCHER_ROOT")
-        .map(PathBuf::from)
-        .into_iter()
-        .chain(Path::new(env!("CARGO_MANIFEST_DIR")).ancestors().map(PathBuf::from));
-    for root in roots {
+    for root in crate::toolchain::candidate_roots() {
         let path = root.join("node_modules").join(rel);
         if let Ok(text) = std::fs::read_to_string(&path) {
             let json: serde_json::Value = serde_json::from_str(&text).map_err(|e| e.to_string())?;
