@@ -7,7 +7,8 @@
 use std::time::Instant;
 
 /// Histogram: seconds spent per hot-path stage. Label `stage`: `decode`, `predict`,
-/// `strategy`, `sim`, `sign`, `send`, `total`.
+/// `strategy`, `encode` (calldata and transaction, once per pricing pass), `sim` (once per
+/// pricing pass), `sign` (once per backrun), `send`, `total`.
 pub const STAGE_SECONDS: &str = "searcher_stage_seconds";
 /// Counter: items dropped by a stage, by `stage` and `reason`.
 pub const SKIPS_TOTAL: &str = "searcher_skips_total";
@@ -63,6 +64,7 @@ pub fn describe() {
     describe_counter!(LANDED_TOTAL, "Bundles landed, by builder");
     describe_counter!(PROFIT_WEI_TOTAL, "Realised profit of landed bundles (wei)");
     describe_counter!(GAS_SPENT_TOTAL, "Gas used by landed backruns");
+    crate::state::metrics::describe();
 }
 
 /// Counts a skip.

@@ -12,19 +12,19 @@ use crate::{
         bid::{Bid, BidMode, BidRejection},
         calldata::{Bribe, Capital, Hop as ProgramHop, PoolKind as ProgramKind, Program},
         fees::Fees,
-        sign::{BackrunRequest, SignedBackrun, sign_backrun},
+        sign::{BackrunRequest, SignedBackrun, sign_transaction},
     },
     market::pool::PoolKind,
     metrics::{self as m, StageTimer},
-    predict::{PoolKindTag, PredictError},
+    predict::{PoolKindTag, PredictError, Prediction},
     sim::SimOutcome,
     state::{HeadState, tx_env},
     store::bundles::OpportunityRecord,
     strategy::{self, Candidate, StrategyParams},
 };
 use alloy::{
-    consensus::{Transaction as _, TxEnvelope, transaction::Recovered},
-    eips::eip2718::{Decodable2718, Encodable2718},
+    consensus::{Transaction as _, TxEip1559, TxEnvelope, transaction::Recovered},
+    eips::eip2718::Encodable2718,
     primitives::{Address, Bytes, TxHash, U256},
     rpc::types::Transaction,
 };
@@ -125,7 +125,7 @@ impl Inner {
                 backrun_hash: None,
                 status: String::new(),
             };
-            match self.prove(&head, &recovered, &candidate, next_base_fee) {
+            match self.prove(&head, &recovered, &prediction, &candidate, next_base_fee) {
                 Ok((backrun, sim, bid)) => {
                     record.simulated_profit = Some(gross_of(&sim, &bid));
                     record.gas_used = Some(sim.gas_used);
@@ -169,18 +169,21 @@ impl Inner {
         Err(NoPlan::NoneViable(records))
     }
 
-    /// Prices, encodes, signs and simulates a candidate; re-prices on revm's figures and
-    /// proves the final transaction once more, so what is signed is what was simulated.
+    /// Prices, encodes and simulates a candidate after the victim (starting from predict's
+    /// post-state, so the victim is not run again); re-prices on revm's figures until they
+    /// settle, then signs that exact transaction once: what is signed is what was simulated.
     fn prove(
         &self,
         head: &HeadState,
         victim: &Recovered<TxEnvelope>,
+        prediction: &Prediction,
         candidate: &Candidate,
         next_base_fee: u128,
     ) -> Result<(SignedBackrun, SimOutcome, Bid), &'static str> {
         let policy = self.bid_policy();
         let target = head.number() + 1;
         let nonce = self.nonces.reserve(target);
+        let from = self.trading.address();
         // First pass on the native figures.
         let mut bid = policy
             .price(candidate.profit, candidate.gas_estimate, next_base_fee)
@@ -191,13 +194,15 @@ impl Inner {
         // more pass lets that settle instead of dropping the candidate as unstable.
         const PASSES: usize = 3;
         for pass in 0..PASSES {
-            let backrun = self.sign(candidate, &bid, nonce, gas_limit, next_base_fee)?;
-            let outcome = {
-                let backrun_env = signed_env(&backrun)?;
-                self.simulator
-                    .simulate(head, tx_env(victim), backrun_env)
-                    .map_err(|e| e.reason())?
-            };
+            let tx = self.backrun_tx(candidate, &bid, nonce, gas_limit, next_base_fee)?;
+            let outcome = self
+                .simulator
+                .simulate_predicted(
+                    head,
+                    prediction,
+                    tx_env(&Recovered::new_unchecked(tx.clone(), from)),
+                )
+                .map_err(|e| e.reason())?;
             let expected = candidate.profit - bid.coinbase_payment;
             let revm_net_of_bribe = self.simulator.reconcile(*victim.tx_hash(), expected, &outcome);
             let revm_gross = U256::try_from(revm_net_of_bribe)
@@ -214,6 +219,8 @@ impl Inner {
                     return Err("sim_unstable");
                 }
                 self.risk.check(&bid, &outcome, next_base_fee)?;
+                let _t = StageTimer::start("sign");
+                let backrun = sign_transaction(&self.trading, tx).map_err(|_| "sign")?;
                 return Ok((backrun, outcome, bid));
             }
             bid = repriced;
@@ -233,15 +240,16 @@ impl Inner {
         gas.saturating_mul(u64::from(self.config.strategy.gas_limit_headroom_bps)) / 10_000
     }
 
-    fn sign(
+    /// The unsigned backrun for a candidate at a bid.
+    fn backrun_tx(
         &self,
         candidate: &Candidate,
         bid: &Bid,
         nonce: u64,
         gas_limit: u64,
         next_base_fee: u128,
-    ) -> Result<SignedBackrun, &'static str> {
-        let _t = StageTimer::start("sign");
+    ) -> Result<TxEip1559, &'static str> {
+        let _t = StageTimer::start("encode");
         let program =
             program_for(candidate, self.config.executor.capital, bid, self.config.bid.mode);
         let input = program.encode().map_err(|_| "encode")?;
@@ -254,7 +262,7 @@ impl Inner {
             gas_limit,
             fees,
         };
-        sign_backrun(&self.trading, &req).map_err(|_| "sign")
+        Ok(req.transaction())
     }
 }
 
@@ -326,13 +334,6 @@ fn decode(tx: &Transaction, chain_id: u64) -> Result<(Recovered<TxEnvelope>, Byt
     }
     let raw: Bytes = recovered.inner().encoded_2718().into();
     Ok((recovered, raw))
-}
-
-fn signed_env(backrun: &SignedBackrun) -> Result<revm::context::TxEnv, &'static str> {
-    use alloy::consensus::transaction::SignerRecoverable;
-    let envelope = TxEnvelope::decode_2718(&mut backrun.raw.as_ref()).map_err(|_| "encode")?;
-    let signer = envelope.recover_signer().map_err(|_| "sign")?;
-    Ok(tx_env(&Recovered::new_unchecked(envelope, signer)))
 }
 
 /// Logs a plan that could not be sent.

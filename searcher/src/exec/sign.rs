@@ -45,29 +45,45 @@ pub struct SignedBackrun {
 #[error("signing the backrun failed: {0}")]
 pub struct SignError(String);
 
+impl BackrunRequest {
+    /// The unsigned transaction. The hot path simulates exactly this value and then signs it,
+    /// so what is signed is what was simulated, and signing happens once.
+    pub fn transaction(&self) -> TxEip1559 {
+        TxEip1559 {
+            chain_id: self.chain_id,
+            nonce: self.nonce,
+            gas_limit: self.gas_limit,
+            max_fee_per_gas: self.fees.max_fee_per_gas,
+            max_priority_fee_per_gas: self.fees.max_priority_fee_per_gas,
+            to: TxKind::Call(self.to),
+            value: U256::ZERO,
+            access_list: Default::default(),
+            input: self.input.clone(),
+        }
+    }
+}
+
 /// Signs a backrun with the trading key.
 pub fn sign_backrun(
     signer: &PrivateKeySigner,
     req: &BackrunRequest,
 ) -> Result<SignedBackrun, SignError> {
-    let mut tx = TxEip1559 {
-        chain_id: req.chain_id,
-        nonce: req.nonce,
-        gas_limit: req.gas_limit,
-        max_fee_per_gas: req.fees.max_fee_per_gas,
-        max_priority_fee_per_gas: req.fees.max_priority_fee_per_gas,
-        to: TxKind::Call(req.to),
-        value: U256::ZERO,
-        access_list: Default::default(),
-        input: req.input.clone(),
-    };
+    sign_transaction(signer, req.transaction())
+}
+
+/// Signs an unsigned backrun transaction (see [`BackrunRequest::transaction`]).
+pub fn sign_transaction(
+    signer: &PrivateKeySigner,
+    mut tx: TxEip1559,
+) -> Result<SignedBackrun, SignError> {
+    let nonce = tx.nonce;
     let signature = signer.sign_transaction_sync(&mut tx).map_err(|e| SignError(e.to_string()))?;
     let envelope = TxEnvelope::from(tx.into_signed(signature));
     Ok(SignedBackrun {
         raw: envelope.encoded_2718().into(),
         hash: *envelope.tx_hash(),
         from: signer.address(),
-        nonce: req.nonce,
+        nonce,
     })
 }
 
@@ -95,5 +111,26 @@ mod tests {
         assert_eq!(tx.tx().nonce, 7);
         assert_eq!(tx.tx().max_fee_per_gas, 1_000_000_002);
         assert_eq!(tx.tx().input.as_ref(), &[1, 2, 3]);
+    }
+
+    #[test]
+    fn the_unsigned_transaction_simulates_as_the_signed_one_executes() {
+        use crate::state::tx_env;
+        use alloy::consensus::transaction::Recovered;
+        let signer = PrivateKeySigner::random();
+        let req = BackrunRequest {
+            chain_id: 1,
+            to: Address::repeat_byte(0xee),
+            input: Bytes::from_static(&[9, 0, 9]),
+            nonce: 3,
+            gas_limit: 140_000,
+            fees: Fees::with_base_fee(7_000_000_000, 1_500_000_000),
+        };
+        let simulated = tx_env(&Recovered::new_unchecked(req.transaction(), signer.address()));
+        let signed = sign_backrun(&signer, &req).unwrap();
+        let decoded = TxEnvelope::decode_2718(&mut signed.raw.as_ref()).unwrap();
+        let from = decoded.recover_signer().unwrap();
+        let executed = tx_env(&Recovered::new_unchecked(decoded, from));
+        assert_eq!(simulated, executed);
     }
 }
