@@ -89,6 +89,13 @@ sol! {
             address to,
             uint256 deadline
         ) external returns (uint256[] memory amounts);
+        function swapTokensForExactTokens(
+            uint256 amountOut,
+            uint256 amountInMax,
+            address[] calldata path,
+            address to,
+            uint256 deadline
+        ) external returns (uint256[] memory amounts);
         function swapExactETHForTokens(
             uint256 amountOutMin,
             address[] calldata path,
@@ -216,10 +223,24 @@ sol! {
             uint256 amountIn;
             uint256 amountOutMinimum;
         }
+        struct ExactOutputSingleParams {
+            address tokenIn;
+            address tokenOut;
+            uint24 fee;
+            address recipient;
+            uint256 deadline;
+            uint256 amountOut;
+            uint256 amountInMaximum;
+            uint160 sqrtPriceLimitX96;
+        }
         function exactInputSingle(ExactInputSingleParams calldata params)
             external
             payable
             returns (uint256 amountOut);
+        function exactOutputSingle(ExactOutputSingleParams calldata params)
+            external
+            payable
+            returns (uint256 amountIn);
         function exactInput(ExactInputParams calldata params)
             external
             payable

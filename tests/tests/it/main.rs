@@ -9,6 +9,7 @@
 
 mod demo;
 mod devnet;
+mod differential;
 mod market;
 mod operator;
 mod predict;
