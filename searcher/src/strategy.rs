@@ -12,7 +12,10 @@ use crate::{
         graph::CycleId,
         math::{
             Quote, V2Hop,
-            sizing::{golden_section_max, optimal_v2_cycle},
+            sizing::{
+                VirtualOptimum, golden_section_from, golden_section_max, optimal_v2_cycle,
+                virtual_optimum,
+            },
         },
         pool::{PoolKind, PoolState},
         world::Market,
@@ -215,17 +218,26 @@ fn evaluate_cycle(
         .collect();
     let sizing = match all_v2 {
         Some(hops) => optimal_v2_cycle(&hops).map_err(|_| "math_error")?,
-        None => golden_section_max(
-            |x| {
+        None => {
+            let quote = |x: U256| {
                 states
                     .iter()
                     .zip(&meta)
                     .try_fold(x, |amount, (s, (_, zfo, _, _))| s.amount_out(*zfo, amount))
-            },
-            U256::ONE,
-            params.max_input,
-            SEARCH_EVALS,
-        ),
+            };
+            let marginal: Option<Vec<V2Hop>> =
+                states.iter().zip(&meta).map(|(s, (_, zfo, _, _))| s.marginal_hop(*zfo)).collect();
+            match marginal.as_deref().map_or(VirtualOptimum::Unusable, virtual_optimum) {
+                // No margin at the current prices: concave hops make every input a loss.
+                VirtualOptimum::NoMargin => return Ok(None),
+                VirtualOptimum::At(guess) => {
+                    golden_section_from(quote, guess, U256::ONE, params.max_input, SEARCH_EVALS)
+                }
+                VirtualOptimum::Unusable => {
+                    golden_section_max(quote, U256::ONE, params.max_input, SEARCH_EVALS)
+                }
+            }
+        }
     };
     let Some(sizing) = sizing else { return Ok(None) };
     let amount_in = sizing.amount_in.min(params.max_input);

@@ -12,6 +12,7 @@ use crate::{
         bid::{Bid, BidMode, BidRejection},
         calldata::{Bribe, Capital, Hop as ProgramHop, PoolKind as ProgramKind, Program},
         fees::Fees,
+        gas::calldata_gas,
         sign::{BackrunRequest, SignedBackrun, sign_transaction},
     },
     market::pool::PoolKind,
@@ -170,8 +171,14 @@ impl Inner {
     }
 
     /// Prices, encodes and simulates a candidate after the victim (starting from predict's
-    /// post-state, so the victim is not run again); re-prices on revm's figures until they
-    /// settle, then signs that exact transaction once: what is signed is what was simulated.
+    /// post-state, so the victim is not run again), then signs that exact transaction once:
+    /// what is signed is what was simulated.
+    ///
+    /// The bid depends on the gas, and the gas on the bid's calldata bytes (see
+    /// [`crate::exec::gas`]): the bid is settled locally on the cycle's execution gas (learned
+    /// from an earlier simulation, else the native estimate) and proven by a simulation, which
+    /// must show exactly the settled gas and the profit priced. When it does not (first sight
+    /// of a cycle, changed state), the bid settles again on revm's figures and is proven again.
     fn prove(
         &self,
         head: &HeadState,
@@ -181,20 +188,16 @@ impl Inner {
         next_base_fee: u128,
     ) -> Result<(SignedBackrun, SimOutcome, Bid), &'static str> {
         let policy = self.bid_policy();
-        let target = head.number() + 1;
-        let nonce = self.nonces.reserve(target);
-        let from = self.trading.address();
-        // First pass on the native figures.
-        let mut bid = policy
-            .price(candidate.profit, candidate.gas_estimate, next_base_fee)
-            .map_err(BidRejection::as_str)?;
-        let mut gas_limit = self.gas_limit(candidate.gas_estimate);
-        // Pass 0 prices on the native estimate; pass 1 on revm's gas. The bribe is in the
-        // calldata, so repricing moves the gas by a few units (zero vs non-zero bytes): one
-        // more pass lets that settle instead of dropping the candidate as unstable.
+        let nonce = self.nonces.reserve(head.number() + 1);
+        let from = self.signer.address();
+        let mut gross = candidate.profit;
+        let mut execution_gas =
+            self.gas_memo.get(candidate.cycle).unwrap_or(candidate.gas_estimate);
         const PASSES: usize = 3;
-        for pass in 0..PASSES {
-            let tx = self.backrun_tx(candidate, &bid, nonce, gas_limit, next_base_fee)?;
+        for _ in 0..PASSES {
+            let (tx, bid, settled_gas) =
+                self.settle(candidate, &policy, gross, execution_gas, nonce, next_base_fee)?;
+            let calldata = calldata_gas(&tx.input);
             let outcome = self
                 .simulator
                 .simulate_predicted(
@@ -203,30 +206,51 @@ impl Inner {
                     tx_env(&Recovered::new_unchecked(tx.clone(), from)),
                 )
                 .map_err(|e| e.reason())?;
-            let expected = candidate.profit - bid.coinbase_payment;
-            let revm_net_of_bribe = self.simulator.reconcile(*victim.tx_hash(), expected, &outcome);
-            let revm_gross = U256::try_from(revm_net_of_bribe)
+            let native_net = candidate.profit.saturating_sub(bid.coinbase_payment);
+            let revm_net = self.simulator.reconcile(*victim.tx_hash(), native_net, &outcome);
+            let revm_gross = U256::try_from(revm_net)
                 .map_err(|_| "sim_loss")?
                 .checked_add(outcome.coinbase_transfer)
                 .ok_or("overflow")?;
-            let repriced = policy
-                .price(revm_gross, outcome.gas_used, next_base_fee)
-                .map_err(BidRejection::as_str)?;
-            let new_limit = self.gas_limit(outcome.gas_used);
-            if (repriced == bid && new_limit == gas_limit) || pass == PASSES - 1 {
-                if repriced != bid {
-                    // The last simulation still moved the figures: don't send a guess.
-                    return Err("sim_unstable");
-                }
+            if outcome.gas_used == settled_gas && revm_gross == gross {
+                self.gas_memo.record(candidate.cycle, settled_gas - calldata);
                 self.risk.check(&bid, &outcome, next_base_fee)?;
                 let _t = StageTimer::start("sign");
-                let backrun = sign_transaction(&self.trading, tx).map_err(|_| "sign")?;
+                let backrun = sign_transaction(&self.signer, tx).map_err(|_| "sign")?;
                 return Ok((backrun, outcome, bid));
             }
-            bid = repriced;
-            gas_limit = new_limit;
+            execution_gas = outcome.gas_used.saturating_sub(calldata);
+            gross = revm_gross;
         }
+        // revm kept moving the figures: don't send a guess.
         Err("sim_unstable")
+    }
+
+    /// The bid and transaction consistent with `execution_gas`: prices on a gas figure,
+    /// encodes, and repeats until the encoded calldata's cost gives that same figure back.
+    /// Returns the transaction, its bid and its expected gas.
+    fn settle(
+        &self,
+        candidate: &Candidate,
+        policy: &crate::exec::bid::BidPolicy,
+        gross: U256,
+        execution_gas: u64,
+        nonce: u64,
+        next_base_fee: u128,
+    ) -> Result<(TxEip1559, Bid, u64), &'static str> {
+        let mut gas = execution_gas;
+        for _ in 0..6 {
+            let bid = policy.price(gross, gas, next_base_fee).map_err(BidRejection::as_str)?;
+            let tx = self.backrun_tx(candidate, &bid, nonce, self.gas_limit(gas), next_base_fee)?;
+            let total = execution_gas + calldata_gas(&tx.input);
+            if total == gas {
+                return Ok((tx, bid, total));
+            }
+            gas = total;
+        }
+        // A byte flipping between zero and non-zero with each price: rare, and not worth a
+        // guess.
+        Err("bid_unstable")
     }
 
     fn bid_policy(&self) -> crate::exec::bid::BidPolicy {

@@ -23,7 +23,7 @@ pub use stats::{Stats, StatsSnapshot};
 use crate::{
     alerts::Alerter,
     config::Config,
-    exec::nonce::NonceManager,
+    exec::{gas::GasMemo, nonce::NonceManager},
     keys::Keys,
     market::world::Market,
     metrics::{self as m, CHANNEL_LAG_SECONDS},
@@ -39,7 +39,7 @@ use crate::{
 use alloy::{
     primitives::{Address, U256},
     providers::Provider,
-    signers::local::PrivateKeySigner,
+    signers::local::{PrivateKeySigner, Secp256k1Signer},
 };
 use bundles::{
     bundle::Bundle,
@@ -80,6 +80,10 @@ pub(crate) struct Inner {
     pub(crate) config: Config,
     pub(crate) chain_id: u64,
     pub(crate) trading: PrivateKeySigner,
+    /// The trading key on libsecp256k1, for the hot path's one signature per backrun.
+    pub(crate) signer: Secp256k1Signer,
+    /// Execution gas learned per cycle (see [`crate::exec::gas`]).
+    pub(crate) gas_memo: GasMemo,
     pub(crate) node: NodeClient,
     pub(crate) state: StateCache,
     pub(crate) market: tokio::sync::RwLock<Market>,
@@ -160,7 +164,9 @@ impl Engine {
         let (tracked, _) = watch::channel(Arc::new(tracked_addresses));
         let inner = Inner {
             chain_id,
+            signer: keys.trading.to_secp256k1(),
             trading: keys.trading,
+            gas_memo: GasMemo::default(),
             nonces: NonceManager::new(config.strategy.nonce_policy, head.number(), nonce),
             predictor: Predictor::new([trading_address]),
             simulator: Simulator::new(ProfitProbe { token: weth, holder: config.executor.address }),
@@ -194,6 +200,12 @@ impl Engine {
     /// benchmarks and dry runs.
     pub fn plan_pending(&self, tx: &alloy::rpc::types::Transaction) -> Result<Plan, NoPlan> {
         self.inner.plan(tx)
+    }
+
+    /// Forgets the execution gas learned per cycle, so the next plan of any cycle takes the
+    /// first-sight path (for benchmarks).
+    pub fn forget_learned_gas(&self) {
+        self.inner.gas_memo.clear();
     }
 
     /// The kill switch.

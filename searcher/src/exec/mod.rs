@@ -4,6 +4,8 @@
 //! - [`bid`]: how much of the profit goes to the builder, and how (coinbase transfer from
 //!   inside the executor, or priority fee).
 //! - [`fees`]: EIP-1559 fee fields from the next block's base fee.
+//! - [`gas`]: calldata cost and the execution gas learned per cycle, so the bid settles
+//!   before the simulation that proves it.
 //! - [`nonce`]: a local nonce manager that survives several bundles per block and resyncs
 //!   on every head.
 //! - [`sign`]: builds and signs the EIP-1559 transaction, returning its EIP-2718 bytes.
@@ -11,5 +13,6 @@
 pub mod bid;
 pub mod calldata;
 pub mod fees;
+pub mod gas;
 pub mod nonce;
 pub mod sign;

@@ -6,8 +6,7 @@ use alloy::{
     consensus::{SignableTransaction, TxEip1559, TxEnvelope},
     eips::eip2718::Encodable2718,
     network::TxSignerSync,
-    primitives::{Address, Bytes, TxHash, TxKind, U256},
-    signers::local::PrivateKeySigner,
+    primitives::{Address, Bytes, Signature, TxHash, TxKind, U256},
 };
 
 /// What to sign.
@@ -65,15 +64,17 @@ impl BackrunRequest {
 
 /// Signs a backrun with the trading key.
 pub fn sign_backrun(
-    signer: &PrivateKeySigner,
+    signer: &impl TxSignerSync<Signature>,
     req: &BackrunRequest,
 ) -> Result<SignedBackrun, SignError> {
     sign_transaction(signer, req.transaction())
 }
 
-/// Signs an unsigned backrun transaction (see [`BackrunRequest::transaction`]).
+/// Signs an unsigned backrun transaction (see [`BackrunRequest::transaction`]). The hot path
+/// passes a [`alloy_signer_local::Secp256k1Signer`] (libsecp256k1); any local signer gives the
+/// same deterministic (RFC 6979) signature.
 pub fn sign_transaction(
-    signer: &PrivateKeySigner,
+    signer: &impl TxSignerSync<Signature>,
     mut tx: TxEip1559,
 ) -> Result<SignedBackrun, SignError> {
     let nonce = tx.nonce;
@@ -82,7 +83,7 @@ pub fn sign_transaction(
     Ok(SignedBackrun {
         raw: envelope.encoded_2718().into(),
         hash: *envelope.tx_hash(),
-        from: signer.address(),
+        from: TxSignerSync::address(signer),
         nonce,
     })
 }
@@ -90,7 +91,10 @@ pub fn sign_transaction(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use alloy::{consensus::transaction::SignerRecoverable, eips::eip2718::Decodable2718};
+    use alloy::{
+        consensus::transaction::SignerRecoverable, eips::eip2718::Decodable2718,
+        signers::local::PrivateKeySigner,
+    };
 
     #[test]
     fn signed_backrun_decodes_and_recovers_the_signer() {
@@ -132,5 +136,20 @@ mod tests {
         let from = decoded.recover_signer().unwrap();
         let executed = tx_env(&Recovered::new_unchecked(decoded, from));
         assert_eq!(simulated, executed);
+    }
+
+    #[test]
+    fn libsecp256k1_and_k256_sign_identically() {
+        let k256 = PrivateKeySigner::random();
+        let fast = k256.to_secp256k1();
+        let req = BackrunRequest {
+            chain_id: 1,
+            to: Address::repeat_byte(0xee),
+            input: Bytes::from_static(&[4, 5, 6]),
+            nonce: 11,
+            gas_limit: 150_000,
+            fees: Fees::with_base_fee(3_000_000_000, 1),
+        };
+        assert_eq!(sign_backrun(&k256, &req).unwrap(), sign_backrun(&fast, &req).unwrap());
     }
 }

@@ -7,7 +7,7 @@
 //! pool is not its own contract (V4 and Balancer pools are ids inside a singleton), and its
 //! creation-log decoder, loader calls and log handlers. Nothing else changes.
 
-use crate::market::math::{MathError, Quote, V2Fee, V2Pool, V3PoolState};
+use crate::market::math::{MathError, Quote, V2Fee, V2Hop, V2Pool, V3PoolState};
 use alloy::primitives::{Address, U256};
 use std::{fmt, sync::Arc};
 
@@ -165,6 +165,28 @@ impl PoolState {
         match self {
             Self::UniswapV2(p) => Some(p),
             Self::UniswapV3(_) => None,
+        }
+    }
+
+    /// The pool as a constant-product hop at its current price: a V2 pair itself; a V3 pool
+    /// its virtual reserves `L / sqrt(P)` and `L sqrt(P)` with its fee, which have its exact
+    /// marginal rate (an approximation once a swap leaves the current tick range). For sizing
+    /// starts and pruning only, never for amounts. `None` when the pool has no liquidity in
+    /// range.
+    pub fn marginal_hop(&self, zero_for_one: bool) -> Option<V2Hop> {
+        match self {
+            Self::UniswapV2(p) => Some(p.hop(zero_for_one)),
+            Self::UniswapV3(p) => {
+                if p.liquidity == 0 || p.sqrt_price_x96.is_zero() {
+                    return None;
+                }
+                let l = U256::from(p.liquidity);
+                let x = (l << 96usize) / p.sqrt_price_x96;
+                let y = l.checked_mul(p.sqrt_price_x96)? >> 96usize;
+                let (reserve_in, reserve_out) = if zero_for_one { (x, y) } else { (y, x) };
+                let fee = V2Fee::new(1_000_000u32.checked_sub(p.fee)?, 1_000_000).ok()?;
+                Some(V2Hop { reserve_in, reserve_out, fee })
+            }
         }
     }
 

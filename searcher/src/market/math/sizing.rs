@@ -176,6 +176,105 @@ pub fn optimal_v2_cycle(hops: &[V2Hop]) -> Result<Option<Sizing>> {
     Ok(sized(best))
 }
 
+/// What a cycle's constant-product approximation says (see [`virtual_optimum`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum VirtualOptimum {
+    /// The approximation's optimal input: a start for [`golden_section_from`].
+    At(U256),
+    /// The marginal rate of the whole cycle is at most 1; every hop's output being concave in
+    /// its input, no input of the exact cycle is profitable either.
+    NoMargin,
+    /// Unusable (a zero or oversized virtual reserve, a bad fee): search without it.
+    Unusable,
+}
+
+/// The optimal input of a cycle's constant-product approximation: each hop given as the
+/// virtual reserves `(in, out)` it has at its current price, and its fee (for a V3 pool,
+/// `L / sqrt(P)` and `L sqrt(P)` with `1 - fee`, which give its exact marginal rate). Exact
+/// for V2 hops and for V3 hops that stay inside their current tick range.
+///
+/// See [`VirtualOptimum`] for what each answer means.
+pub fn virtual_optimum(hops: &[V2Hop]) -> VirtualOptimum {
+    let Some(first) = hops.first() else { return VirtualOptimum::Unusable };
+    let limit = U256::ONE << 200usize;
+    for hop in hops {
+        if hop.fee.check().is_err() {
+            return VirtualOptimum::Unusable;
+        }
+        if hop.reserve_in.is_zero() || hop.reserve_out.is_zero() {
+            return VirtualOptimum::Unusable;
+        }
+        if hop.reserve_in >= limit || hop.reserve_out >= limit {
+            return VirtualOptimum::Unusable;
+        }
+    }
+    let mut na = U512::from(first.reserve_in);
+    let mut nb = U512::from(first.reserve_out);
+    let mut d = U512::ONE;
+    let shrink = |na: &mut U512, nb: &mut U512, d: &mut U512| {
+        let top = na.bit_len().max(nb.bit_len()).max(d.bit_len());
+        if top > VIRTUAL_POOL_BITS {
+            let shift = top - VIRTUAL_POOL_BITS;
+            (*na, *nb, *d) = (*na >> shift, *nb >> shift, (*d >> shift).max(U512::ONE));
+        }
+    };
+    for hop in &hops[1..] {
+        let (r_in, r_out) = (U512::from(hop.reserve_in), U512::from(hop.reserve_out));
+        let (n, m) = (U512::from(hop.fee.numerator), U512::from(hop.fee.denominator));
+        // Below 2^(220 + 200 + 32): no overflow.
+        (na, nb, d) = (na * r_in * m, n * nb * r_out, r_in * m * d + n * nb);
+        shrink(&mut na, &mut nb, &mut d);
+    }
+    let (n, m) = (U512::from(first.fee.numerator), U512::from(first.fee.denominator));
+    if n * nb <= m * na {
+        return VirtualOptimum::NoMargin;
+    }
+    let root = isqrt_u512(n * m * na * nb);
+    let start = root.saturating_sub(m * na) / (n * d);
+    if start.bit_len() > 255 {
+        return VirtualOptimum::Unusable;
+    }
+    VirtualOptimum::At(U256::from_limbs([
+        start.as_limbs()[0],
+        start.as_limbs()[1],
+        start.as_limbs()[2],
+        start.as_limbs()[3],
+    ]))
+}
+
+/// [`golden_section_max`] started from a guess (see [`virtual_optimum`]): it searches
+/// `[guess / 4, guess * 4]` within `[lo, hi]`, and the whole `[lo, hi]` only when that
+/// bracket's best lies on its edge or pays nothing (the guess was off: ticks crossed, liquidity
+/// thinner or deeper than at the current price). A unimodal profit's best point inside a
+/// bracket is its best point overall, so the result is the same as a search of the whole range,
+/// in about half the quotes, and quotes of oversized inputs (which cross every tick) are never
+/// made.
+pub fn golden_section_from<F, E>(
+    mut quote: F,
+    guess: U256,
+    lo: U256,
+    hi: U256,
+    max_evals: u32,
+) -> Option<Sizing>
+where
+    F: FnMut(U256) -> core::result::Result<U256, E>,
+{
+    let lo = lo.max(U256::ONE);
+    let a = (guess / U256::from(4)).max(lo);
+    let b = guess.saturating_mul(U256::from(4)).min(hi);
+    if a < b {
+        let edge = (b - a) / U256::from(64);
+        let found = golden_section_max(&mut quote, a, b, max_evals);
+        if let Some(s) = found
+            && (s.amount_in > a + edge || a == lo)
+            && (s.amount_in < b - edge || b == hi)
+        {
+            return found;
+        }
+    }
+    golden_section_max(quote, lo, hi, max_evals)
+}
+
 /// `w * (1 - 1/phi)` for the golden-section split, in integers (0.381966).
 #[inline]
 fn golden_part(w: U256) -> U256 {
@@ -471,6 +570,40 @@ mod tests {
                 let p = |x: U256| I256::from_raw(f(x).unwrap()) - I256::from_raw(x);
                 prop_assert!(p(s.amount_in + U256::ONE) <= I256::from_raw(s.profit));
                 prop_assert!(s.amount_in == U256::ONE || p(s.amount_in - U256::ONE) <= I256::from_raw(s.profit));
+            }
+        }
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(200))]
+
+        /// On V2 chains the search started from the virtual optimum never finds less than the
+        /// closed form or a search of the whole range (which can miss a peak that is narrow
+        /// in a wide range: its probes may land where the quote fails on both sides); an
+        /// unprofitable margin means no profitable input at all.
+        #[test]
+        fn search_from_the_virtual_optimum_finds_the_peak(hops in prop_oneof![arb_hops(2), arb_hops(3)]) {
+            let quote = |x: U256| v2_chain_amount_out(&hops, x);
+            let profit = |s: Option<Sizing>| s.map_or(U256::ZERO, |s| s.profit);
+            let closed = profit(optimal_v2_cycle(&hops).unwrap());
+            let whole = profit(golden_section_max(quote, U256::ONE, MAX_RESERVE, 600));
+            match virtual_optimum(&hops) {
+                VirtualOptimum::NoMargin => prop_assert!(closed.is_zero() && whole.is_zero(), "no margin, yet {closed}"),
+                VirtualOptimum::At(guess) => {
+                    let from = profit(golden_section_from(quote, guess, U256::ONE, MAX_RESERVE, 600));
+                    // The search stops at a bracket of ~1e-9 of the input: a relative 1e-7,
+                    // plus the flooring jitter of a few wei per hop.
+                    let mut jitter = U256::from(4);
+                    let mut unit = U256::ONE;
+                    for hop in hops.iter().rev() {
+                        jitter = jitter.saturating_add(unit.saturating_mul(U256::from(4)));
+                        unit = unit.saturating_mul(hop.reserve_out.div_ceil(hop.reserve_in).max(U256::ONE));
+                    }
+                    let tolerance = (closed >> 23usize).max(jitter);
+                    prop_assert!(from + tolerance >= closed, "from guess {from} vs closed form {closed}");
+                    prop_assert!(from + tolerance >= whole, "from guess {from} vs whole range {whole}");
+                }
+                VirtualOptimum::Unusable => prop_assert!(false, "reserves below 2^112 are usable"),
             }
         }
     }
