@@ -6,8 +6,9 @@
 //! loaded, state cache warm), and a large Router02 victim pending in the mempool.
 //!
 //! Timed: `Engine::plan_pending(victim)`, from the transaction as received to the signed
-//! backrun. Criterion reports the mean; a second pass of `HOT_PATH_SAMPLES` (default 2,000)
-//! single runs gives p50/p99, and the exporter's per-stage summaries give the breakdown.
+//! backrun. Criterion reports the mean; then `HOT_PATH_SAMPLES` (default 2,000) single runs
+//! give p50/p99 twice, for a cycle whose execution gas the engine has learned and for one it
+//! has never seen, each with the mean time and call count per stage from the exporter.
 //!
 //! Run: `cargo bench -p searcher --bench hot_path` (needs `tools/dev setup`).
 
@@ -139,29 +140,66 @@ fn hot_path(c: &mut Criterion) {
     group.finish();
 
     let samples = env_usize("HOT_PATH_SAMPLES", if measuring() { 2_000 } else { 20 });
-    let mut times: Vec<Duration> = (0..samples)
-        .map(|_| {
-            let start = std::time::Instant::now();
-            let _ = fx.engine.plan_pending(&fx.victim);
-            start.elapsed()
-        })
-        .collect();
-    times.sort();
-    let pct = |p: f64| times[((times.len() as f64 * p) as usize).min(times.len() - 1)];
-    eprintln!(
-        "hot_path percentiles over {samples} runs ({} pools): p50 {:?}  p90 {:?}  p99 {:?}  max {:?}",
-        fx.pools,
-        pct(0.50),
-        pct(0.90),
-        pct(0.99),
-        times[times.len() - 1]
-    );
-    eprintln!("per-stage summaries (seconds):");
-    for line in recorder.render().lines() {
-        if line.starts_with("searcher_stage_seconds") && !line.contains("_sum") {
-            eprintln!("  {line}");
+    // Two cases: a cycle the engine has proven before (its execution gas is learned: one
+    // simulation) and one it has never seen (two simulations: native estimate, then revm's).
+    for (case, forget) in [("cycle seen before", false), ("cycle never seen", true)] {
+        let before = stage_totals(&recorder.render());
+        let mut times: Vec<Duration> = (0..samples)
+            .map(|_| {
+                if forget {
+                    fx.engine.forget_learned_gas();
+                }
+                let start = std::time::Instant::now();
+                let _ = fx.engine.plan_pending(&fx.victim);
+                start.elapsed()
+            })
+            .collect();
+        times.sort();
+        let pct = |p: f64| times[((times.len() as f64 * p) as usize).min(times.len() - 1)];
+        eprintln!(
+            "hot_path, {case}: {samples} runs ({} pools): p50 {:?}  p90 {:?}  p99 {:?}  max {:?}",
+            fx.pools,
+            pct(0.50),
+            pct(0.90),
+            pct(0.99),
+            times[times.len() - 1]
+        );
+        let after = stage_totals(&recorder.render());
+        eprintln!("  per stage (mean per transaction, calls per transaction):");
+        for (stage, (sum, count)) in &after {
+            let (sum0, count0) = before.get(stage).copied().unwrap_or_default();
+            let (sum, count) = (sum - sum0, count - count0);
+            if count > 0.0 {
+                eprintln!(
+                    "    {stage:<9} {:>8.1} µs  x{:.2}",
+                    sum / samples as f64 * 1e6,
+                    count / samples as f64
+                );
+            }
         }
     }
+}
+
+/// `searcher_stage_seconds` sum and count per stage, from the exporter's text.
+fn stage_totals(text: &str) -> std::collections::BTreeMap<String, (f64, f64)> {
+    let mut totals = std::collections::BTreeMap::<String, (f64, f64)>::new();
+    for line in text.lines() {
+        let (kind, rest) = if let Some(rest) = line.strip_prefix("searcher_stage_seconds_sum{") {
+            (0, rest)
+        } else if let Some(rest) = line.strip_prefix("searcher_stage_seconds_count{") {
+            (1, rest)
+        } else {
+            continue;
+        };
+        let Some((labels, value)) = rest.split_once("} ") else { continue };
+        let Some(stage) = labels.strip_prefix("stage=\"").and_then(|l| l.strip_suffix('"')) else {
+            continue;
+        };
+        let value: f64 = value.trim().parse().unwrap_or_default();
+        let entry = totals.entry(stage.to_string()).or_default();
+        if kind == 0 { entry.0 = value } else { entry.1 = value }
+    }
+    totals
 }
 
 criterion_group!(benches, hot_path);
