@@ -8,6 +8,7 @@
 //! - `cycle_index_build`: the cycle index from scratch over the loaded pools, in memory;
 //! - `sync_block`: fetch and apply one block of 12 swaps / mints / burns.
 //!
+//! `MARKET_BENCH_POOLS=10000` builds a universe of about that many pools instead of ~1,000.
 //! Skipped with a printed reason when the devnet toolchain is not installed.
 
 #![expect(clippy::print_stderr, reason = "a bench prints its setup and skips to stderr")]
@@ -34,7 +35,13 @@ struct Setup {
 async fn setup() -> eyre::Result<Setup> {
     let devnet = Devnet::start(DevnetOptions::default()).await?;
     let started = Instant::now();
-    let many = fixtures::create_many_pools(&devnet, ManyPoolsSpec::THOUSAND).await?;
+    // `MARKET_BENCH_POOLS` sizes the universe (default about 1,000 pools; ~10.5 per token).
+    let spec = match std::env::var("MARKET_BENCH_POOLS").ok().and_then(|v| v.parse::<usize>().ok())
+    {
+        Some(pools) => ManyPoolsSpec { tokens: pools.div_ceil(10), ..ManyPoolsSpec::THOUSAND },
+        None => ManyPoolsSpec::THOUSAND,
+    };
+    let many = fixtures::create_many_pools(&devnet, spec).await?;
     eprintln!(
         "fixture: {} pools, {} tokens in {:.1} s (last block {})",
         many.pools.len(),

@@ -96,17 +96,21 @@ mod tests {
         signers::local::PrivateKeySigner,
     };
 
+    fn request(chain_id: u64, nonce: u64, input: &'static [u8], fees: Fees) -> BackrunRequest {
+        BackrunRequest {
+            chain_id,
+            to: Address::repeat_byte(0xee),
+            input: Bytes::from_static(input),
+            nonce,
+            gas_limit: 150_000,
+            fees,
+        }
+    }
+
     #[test]
     fn signed_backrun_decodes_and_recovers_the_signer() {
         let signer = PrivateKeySigner::random();
-        let req = BackrunRequest {
-            chain_id: 31337,
-            to: Address::repeat_byte(0xee),
-            input: Bytes::from_static(&[1, 2, 3]),
-            nonce: 7,
-            gas_limit: 150_000,
-            fees: Fees::with_base_fee(1_000_000_000, 2),
-        };
+        let req = request(31337, 7, &[1, 2, 3], Fees::with_base_fee(1_000_000_000, 2));
         let signed = sign_backrun(&signer, &req).unwrap();
         let decoded = TxEnvelope::decode_2718(&mut signed.raw.as_ref()).unwrap();
         assert_eq!(*decoded.tx_hash(), signed.hash);
@@ -122,14 +126,7 @@ mod tests {
         use crate::state::tx_env;
         use alloy::consensus::transaction::Recovered;
         let signer = PrivateKeySigner::random();
-        let req = BackrunRequest {
-            chain_id: 1,
-            to: Address::repeat_byte(0xee),
-            input: Bytes::from_static(&[9, 0, 9]),
-            nonce: 3,
-            gas_limit: 140_000,
-            fees: Fees::with_base_fee(7_000_000_000, 1_500_000_000),
-        };
+        let req = request(1, 3, &[9, 0, 9], Fees::with_base_fee(7_000_000_000, 1_500_000_000));
         let simulated = tx_env(&Recovered::new_unchecked(req.transaction(), signer.address()));
         let signed = sign_backrun(&signer, &req).unwrap();
         let decoded = TxEnvelope::decode_2718(&mut signed.raw.as_ref()).unwrap();
@@ -142,14 +139,7 @@ mod tests {
     fn libsecp256k1_and_k256_sign_identically() {
         let k256 = PrivateKeySigner::random();
         let fast = k256.to_secp256k1();
-        let req = BackrunRequest {
-            chain_id: 1,
-            to: Address::repeat_byte(0xee),
-            input: Bytes::from_static(&[4, 5, 6]),
-            nonce: 11,
-            gas_limit: 150_000,
-            fees: Fees::with_base_fee(3_000_000_000, 1),
-        };
+        let req = request(1, 11, &[4, 5, 6], Fees::with_base_fee(3_000_000_000, 1));
         assert_eq!(sign_backrun(&k256, &req).unwrap(), sign_backrun(&fast, &req).unwrap());
     }
 }
