@@ -268,10 +268,40 @@ sol! {
             uint24 fee,
             uint160 sqrtPriceX96
         ) external payable returns (address pool);
+        struct DecreaseLiquidityParams {
+            uint256 tokenId;
+            uint128 liquidity;
+            uint256 amount0Min;
+            uint256 amount1Min;
+            uint256 deadline;
+        }
         function mint(MintParams calldata params)
             external
             payable
             returns (uint256 tokenId, uint128 liquidity, uint256 amount0, uint256 amount1);
+        function decreaseLiquidity(DecreaseLiquidityParams calldata params)
+            external
+            payable
+            returns (uint256 amount0, uint256 amount1);
+        function positions(uint256 tokenId)
+            external
+            view
+            returns (
+                uint96 nonce,
+                address operator,
+                address token0,
+                address token1,
+                uint24 fee,
+                int24 tickLower,
+                int24 tickUpper,
+                uint128 liquidity,
+                uint256 feeGrowthInside0LastX128,
+                uint256 feeGrowthInside1LastX128,
+                uint128 tokensOwed0,
+                uint128 tokensOwed1
+            );
+        function totalSupply() external view returns (uint256);
+        function tokenOfOwnerByIndex(address owner, uint256 index) external view returns (uint256);
     }
 
     #[sol(rpc)]

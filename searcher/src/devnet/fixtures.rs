@@ -30,45 +30,12 @@ use alloy::{
     },
     providers::{Provider, ext::AnvilApi},
     rpc::types::TransactionRequest,
-    sol,
     sol_types::{SolCall, SolValue},
 };
 use eyre::{WrapErr, bail, eyre};
 use std::collections::HashSet;
 
-sol! {
-    #[sol(rpc)]
-    interface INonfungiblePositionManagerFixture {
-        struct MintParams {
-            address token0;
-            address token1;
-            uint24 fee;
-            int24 tickLower;
-            int24 tickUpper;
-            uint256 amount0Desired;
-            uint256 amount1Desired;
-            uint256 amount0Min;
-            uint256 amount1Min;
-            address recipient;
-            uint256 deadline;
-        }
-        struct DecreaseLiquidityParams {
-            uint256 tokenId;
-            uint128 liquidity;
-            uint256 amount0Min;
-            uint256 amount1Min;
-            uint256 deadline;
-        }
-        function createAndInitializePoolIfNecessary(address token0, address token1, uint24 fee, uint160 sqrtPriceX96) external payable returns (address pool);
-        function mint(MintParams calldata params) external payable returns (uint256 tokenId, uint128 liquidity, uint256 amount0, uint256 amount1);
-        function decreaseLiquidity(DecreaseLiquidityParams calldata params) external payable returns (uint256 amount0, uint256 amount1);
-        function positions(uint256 tokenId) external view returns (uint96 nonce, address operator, address token0, address token1, uint24 fee, int24 tickLower, int24 tickUpper, uint128 liquidity, uint256 feeGrowthInside0LastX128, uint256 feeGrowthInside1LastX128, uint128 tokensOwed0, uint128 tokensOwed1);
-        function totalSupply() external view returns (uint256);
-        function tokenOfOwnerByIndex(address owner, uint256 index) external view returns (uint256);
-    }
-}
-
-use INonfungiblePositionManagerFixture as Npm;
+use crate::abi::INonfungiblePositionManager as Npm;
 
 const ETHER: u128 = 1_000_000_000_000_000_000;
 const MAX_FEE: u128 = 100_000_000_000;
