@@ -64,6 +64,23 @@ pub struct RelayConfig {
     /// A disabled relay is ignored entirely (no requests, no records).
     #[serde(default = "default_enabled")]
     pub enabled: bool,
+    /// The builders this relay hands bundles to, by the names the builder rules give them
+    /// (`[[builders]]` and the well-known mainnet names). A landing is credited to this relay
+    /// in `searcher bundles` only when one of them built the block; empty means the relay's
+    /// own name.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub builders: Vec<String>,
+}
+
+impl RelayConfig {
+    /// Whether a block built by `builder` counts as a landing through this relay.
+    pub fn credits(&self, builder: &str) -> bool {
+        if self.builders.is_empty() {
+            self.name.eq_ignore_ascii_case(builder)
+        } else {
+            self.builders.iter().any(|b| b.eq_ignore_ascii_case(builder))
+        }
+    }
 }
 
 impl RelayConfig {
@@ -79,6 +96,7 @@ impl RelayConfig {
             supports_cancel: DEFAULT_SUPPORTS_CANCEL,
             mev_share: false,
             enabled: true,
+            builders: Vec::new(),
         }
     }
 

@@ -111,6 +111,12 @@ impl BuilderTable {
         &self.rules
     }
 
+    /// `name` as a metric label: a name the rules give, else `other` (so a builder writing
+    /// arbitrary `extraData` cannot grow a metric's label set without bound).
+    pub fn metric_label(&self, name: &str) -> String {
+        if self.rules.iter().any(|r| r.name == name) { name.to_owned() } else { "other".to_owned() }
+    }
+
     /// The builder name for a block with this fee recipient and `extraData`.
     pub fn name(&self, fee_recipient: Address, extra_data: &[u8]) -> String {
         if let Some(rule) = self.rules.iter().find(|r| r.fee_recipient == Some(fee_recipient)) {
@@ -305,7 +311,7 @@ pub async fn classify_inclusion<P: Provider>(
         }
         status
     };
-    crate::metrics::record_inclusion(&status);
+    crate::metrics::record_inclusion(&status, builders);
     Ok(status)
 }
 

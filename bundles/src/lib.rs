@@ -1,4 +1,5 @@
 #![doc = include_str!("../README.md")]
+#![cfg_attr(not(test), warn(unused_crate_dependencies))]
 
 pub mod bundle;
 pub mod config;
@@ -8,6 +9,7 @@ pub mod inclusion;
 pub mod metrics;
 pub mod outcome;
 pub mod ratelimit;
+#[cfg(feature = "server")]
 pub mod server;
 pub mod sign;
 

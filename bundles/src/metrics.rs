@@ -1,21 +1,27 @@
 //! Every metric this crate emits, declared in one place (through the `metrics` facade; the
-//! binary installs the Prometheus exporter and calls [`describe`] once).
+//! binary installs the Prometheus exporter and calls [`describe`] once). Names carry the
+//! `searcher_` prefix of the application that uses the crate; label sets are bounded (a builder
+//! the rules do not name is `other`).
 
-use crate::{encode::RequestKind, inclusion::InclusionStatus, outcome::RelayOutcome};
+use crate::{
+    encode::RequestKind,
+    inclusion::{BuilderTable, InclusionStatus},
+    outcome::RelayOutcome,
+};
 use std::time::Duration;
 
 /// Counter: requests per relay, kind (`send`, `cancel`, `mev_send`) and outcome label
 /// (`accepted`, `rejected`, `http_error`, `garbage`, `timeout`, `transport`, `rate_limited`,
 /// `unsupported`).
-pub const SUBMISSIONS: &str = "bundles_submissions_total";
+pub const SUBMISSIONS: &str = "searcher_relay_submissions_total";
 /// Histogram: seconds from sending a request to the last byte of its answer, per relay
 /// (requests that were sent only; timeouts record the time waited).
-pub const RELAY_LATENCY: &str = "bundles_relay_latency_seconds";
+pub const RELAY_LATENCY: &str = "searcher_relay_latency_seconds";
 /// Counter: X-Flashbots-Signatures computed (one per distinct body, not per relay).
-pub const SIGNATURES: &str = "bundles_signatures_total";
+pub const SIGNATURES: &str = "searcher_relay_signatures_total";
 /// Counter: inclusion verdicts by status (`landed`, `landed_in_other_block`,
 /// `victim_landed_without_us`, `not_landed`) and builder.
-pub const INCLUSIONS: &str = "bundles_inclusion_total";
+pub const INCLUSIONS: &str = "searcher_inclusion_verdicts_total";
 
 /// Registers units and descriptions with the installed recorder.
 pub fn describe() {
@@ -55,7 +61,7 @@ pub(crate) fn record_signature() {
     metrics::counter!(SIGNATURES).increment(1);
 }
 
-pub(crate) fn record_inclusion(status: &InclusionStatus) {
-    let builder = status.builder().unwrap_or("").to_owned();
+pub(crate) fn record_inclusion(status: &InclusionStatus, builders: &BuilderTable) {
+    let builder = status.builder().map_or_else(|| "none".to_owned(), |b| builders.metric_label(b));
     metrics::counter!(INCLUSIONS, "status" => status.label(), "builder" => builder).increment(1);
 }

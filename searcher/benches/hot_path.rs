@@ -22,14 +22,14 @@ use alloy::{
 };
 use criterion::{Criterion, criterion_group, criterion_main};
 use searcher::{
-    abi::IUniswapV2Router02,
-    devnet::{
-        DevBuilders, Devnet, DevnetOptions, Role,
-        fixtures::{ManyPoolsSpec, create_many_pools},
-        setup::{BlockTicker, SearcherSetup, deploy_executor, fund_executor, searcher_config},
-    },
     engine::{Engine, EngineOptions},
     keys::Keys,
+};
+use searcher_devnet::{
+    DevBuilders, Devnet, DevnetOptions, Role,
+    abi::IUniswapV2Router02,
+    fixtures::{ManyPoolsSpec, create_many_pools},
+    setup::{BlockTicker, SearcherSetup, deploy_executor, fund_executor, searcher_config},
 };
 use std::{sync::Arc, time::Duration};
 
@@ -115,7 +115,7 @@ async fn setup() -> Fixture {
 }
 
 fn hot_path(c: &mut Criterion) {
-    if searcher::toolchain::Toolchain::locate().and_then(|t| t.anvil()).is_err() {
+    if searcher_devnet::toolchain::Toolchain::locate().and_then(|t| t.anvil()).is_err() {
         eprintln!("SKIPPED hot_path bench: toolchain missing (run tools/dev setup)");
         return;
     }

@@ -16,12 +16,12 @@
 use alloy::providers::{IpcConnect, Provider, ProviderBuilder};
 use criterion::{Criterion, criterion_group, criterion_main};
 use searcher::{
-    devnet::{
-        Devnet, DevnetOptions,
-        fixtures::{self, Activity, ManyPoolsSpec},
-    },
     market::{CycleIndex, Market, MarketConfig, PoolIdx},
     store::Store,
+};
+use searcher_devnet::{
+    Devnet, DevnetOptions,
+    fixtures::{self, Activity, ManyPoolsSpec},
     toolchain::Toolchain,
 };
 use std::time::{Duration, Instant};

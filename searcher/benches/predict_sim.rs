@@ -26,12 +26,12 @@ use alloy::{
 use criterion::{Criterion, criterion_group, criterion_main};
 use revm::{Context, ExecuteEvm, MainBuilder, MainContext};
 use searcher::{
-    abi::IUniswapV2Router02,
-    devnet::{Devnet, DevnetOptions, PoolKind, Role},
-    predict::{PoolKindTag, Predictor},
+    predict::{Predictor, Protocol},
     sim::{ProfitProbe, Simulator},
     state::{StateCache, StateConfig, tx_env},
-    toolchain::Toolchain,
+};
+use searcher_devnet::{
+    DevPoolKind, Devnet, DevnetOptions, Role, abi::IUniswapV2Router02, toolchain::Toolchain,
 };
 use std::{hint::black_box, time::Duration};
 
@@ -41,7 +41,7 @@ struct Setup {
     _devnet: Devnet,
     runtime: tokio::runtime::Runtime,
     cache: StateCache,
-    pools: Vec<(Address, PoolKindTag)>,
+    pools: Vec<(Address, Protocol)>,
     victim: Transaction,
     backrun: Transaction,
     probe: ProfitProbe,
@@ -98,7 +98,8 @@ fn setup() -> Option<Setup> {
         .pools
         .iter()
         .map(|p| {
-            let kind = if p.kind == PoolKind::V2 { PoolKindTag::V2 } else { PoolKindTag::V3 };
+            let kind =
+                if p.kind == DevPoolKind::V2 { Protocol::UniswapV2 } else { Protocol::UniswapV3 };
             (p.address, kind)
         })
         .collect();

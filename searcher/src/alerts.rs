@@ -15,6 +15,14 @@ use std::{
 };
 use tracing::{debug, warn};
 
+/// Metric: alerts fired, by `kind`.
+pub const ALERTS_TOTAL: &str = "searcher_alerts_total";
+
+/// Registers the alerts' metric description.
+pub fn describe() {
+    metrics::describe_counter!(ALERTS_TOTAL, metrics::Unit::Count, "Alerts fired, by kind");
+}
+
 /// Timeout of one webhook post.
 const POST_TIMEOUT: Duration = Duration::from_secs(5);
 
@@ -25,10 +33,14 @@ pub enum AlertKind {
     Landed,
     /// Many errors in a short window.
     ErrorBurst,
-    /// The node stopped answering.
+    /// The node stopped answering (fired when the connection is lost, during the outage).
     NodeUnreachable,
+    /// The node answers again.
+    NodeBack,
     /// The kill switch changed.
     KillSwitch,
+    /// The store refuses writes (nothing is sent meanwhile), or takes them again.
+    Store,
 }
 
 impl AlertKind {
@@ -38,7 +50,9 @@ impl AlertKind {
             Self::Landed => "landed",
             Self::ErrorBurst => "error_burst",
             Self::NodeUnreachable => "node_unreachable",
+            Self::NodeBack => "node_back",
             Self::KillSwitch => "kill_switch",
+            Self::Store => "store",
         }
     }
 }
@@ -103,9 +117,14 @@ impl Alerter {
         }
     }
 
-    /// The node is unreachable.
+    /// The node is unreachable (now).
     pub fn node_unreachable(&self, detail: &str) {
-        self.fire(AlertKind::NodeUnreachable, format!("searcher: node unreachable: {detail}"));
+        self.fire(AlertKind::NodeUnreachable, format!("searcher: {detail}"));
+    }
+
+    /// The node answers again.
+    pub fn node_back(&self) {
+        self.fire(AlertKind::NodeBack, "searcher: node reachable again; resyncing".into());
     }
 
     /// The kill switch turned on or off.
@@ -114,9 +133,19 @@ impl Alerter {
         self.fire(AlertKind::KillSwitch, format!("searcher: kill switch {state}"));
     }
 
+    /// The store stopped (or resumed) taking writes.
+    pub fn store(&self, healthy: bool) {
+        let text = if healthy {
+            "searcher: the store takes writes again; sending resumes"
+        } else {
+            "searcher: the store refuses writes (full disk?); nothing is sent until it recovers"
+        };
+        self.fire(AlertKind::Store, text.into());
+    }
+
     /// Posts an alert in the background.
     pub fn fire(&self, kind: AlertKind, text: String) {
-        metrics::counter!("searcher_alerts_total", "kind" => kind.as_str()).increment(1);
+        metrics::counter!(ALERTS_TOTAL, "kind" => kind.as_str()).increment(1);
         let Some(url) = self.url.clone() else {
             debug!(target: "searcher::alerts", kind = kind.as_str(), %text, "alert (no webhook configured)");
             return;

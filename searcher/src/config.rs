@@ -98,7 +98,7 @@ pub struct ExecutorConfig {
     #[serde(default)]
     pub cold_wallet: Option<Address>,
     /// Capital source for backruns: `inventory` (WETH held by the executor) or `flash`
-    /// (flash swap from the cycle's first pool).
+    /// (the cycle's last pool lends: a V2 flash swap, or a V3 swap that calls back).
     #[serde(default)]
     pub capital: Capital,
 }
@@ -110,7 +110,7 @@ pub enum Capital {
     /// WETH held by the executor.
     #[default]
     Inventory,
-    /// Flash swap from the first pool.
+    /// The cycle's last pool lends its output and is repaid from the cycle's end.
     Flash,
 }
 
@@ -234,18 +234,28 @@ impl Default for AlertsConfig {
 }
 
 impl Config {
-    /// Loads `path` (if given), then applies environment and CLI overrides.
+    /// Loads `path` (if given), then applies environment (`SEARCHER__…`) and CLI overrides.
     pub fn load(path: Option<&std::path::Path>, cli_overrides: &[String]) -> eyre::Result<Self> {
+        Self::load_with_env(path, cli_overrides, std::env::vars())
+    }
+
+    /// [`Self::load`] with the environment given (tests inject theirs instead of mutating the
+    /// process's, which other threads read).
+    pub fn load_with_env(
+        path: Option<&std::path::Path>,
+        cli_overrides: &[String],
+        env: impl IntoIterator<Item = (String, String)>,
+    ) -> eyre::Result<Self> {
         let mut value = match path {
             Some(path) => {
                 let text = std::fs::read_to_string(path)
                     .wrap_err_with(|| format!("reading config {}", path.display()))?;
                 toml::from_str::<toml::Value>(&text)
-                    .wrap_err_with(|| format!("parsing config {}", path.display()))?
+                    .map_err(|err| eyre!("config {}: {}", path.display(), located(&text, &err)))?
             }
             None => toml::Value::Table(Default::default()),
         };
-        for (key, raw) in std::env::vars() {
+        for (key, raw) in env {
             if let Some(rest) = key.strip_prefix(ENV_PREFIX) {
                 let dotted = rest.split("__").map(|s| s.to_lowercase().replace('_', "-"));
                 let dotted: Vec<String> = dotted.collect();
@@ -259,7 +269,16 @@ impl Config {
                 .ok_or_else(|| eyre!("--set {flag}: expected section.key=value"))?;
             set_path(&mut value, k.trim(), v).wrap_err_with(|| format!("--set {flag}"))?;
         }
-        let config: Self = value.try_into().wrap_err("invalid configuration")?;
+        // The path of an unknown or ill-typed key is named: `strategy: unknown field ...`.
+        let config: Self = serde_path_to_error::deserialize(value).map_err(|err| {
+            let at = err.path().to_string();
+            let origin = path.map_or_else(String::new, |p| format!("{}: ", p.display()));
+            if at.is_empty() || at == "." {
+                eyre!("config {origin}{}", err.inner())
+            } else {
+                eyre!("config {origin}at `{at}`: {}", err.inner())
+            }
+        })?;
         config.validate()?;
         Ok(config)
     }
@@ -279,6 +298,20 @@ impl Config {
             }
         }
         Ok(())
+    }
+}
+
+/// A TOML parse error on one line: `line L, column C: message`.
+fn located(text: &str, err: &toml::de::Error) -> String {
+    let message = err.message().trim();
+    match err.span() {
+        Some(span) => {
+            let before = &text[..span.start.min(text.len())];
+            let line = before.matches('\n').count() + 1;
+            let column = before.len() - before.rfind('\n').map_or(0, |i| i + 1) + 1;
+            format!("line {line}, column {column}: {message}")
+        }
+        None => message.to_owned(),
     }
 }
 
@@ -328,9 +361,22 @@ mod tests {
         // between checkouts, and a compiled-in path would point into whichever built it.
         let manifest = std::env::var("CARGO_MANIFEST_DIR").expect("run by cargo test");
         let path = std::path::Path::new(&manifest).join("../searcher.example.toml");
-        let config = Config::load(Some(&path), &[]).unwrap();
+        let config = Config::load_with_env(Some(&path), &[], []).unwrap();
         assert!(!config.relays.is_empty());
         assert!(!config.market.factories.is_empty());
+        // The README's promise: every section with defaults shows exactly its defaults.
+        assert_eq!(config.strategy, StrategyConfig::default(), "[strategy]");
+        assert_eq!(config.bid, BidPolicy::default(), "[bid]");
+        assert_eq!(config.risk, RiskConfig::default(), "[risk]");
+        assert_eq!(config.store, StoreConfig::default(), "[store]");
+        assert_eq!(config.metrics, MetricsConfig::default(), "[metrics]");
+        assert_eq!(config.alerts, AlertsConfig::default(), "[alerts]");
+        let defaults = MarketConfig::default();
+        assert_eq!(
+            MarketConfig { factories: defaults.factories.clone(), ..config.market.clone() },
+            defaults,
+            "[market] (besides the example's factories)"
+        );
     }
 
     #[test]
@@ -338,15 +384,20 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("c.toml");
         std::fs::write(&path, MINIMAL).unwrap();
-        unsafe { std::env::set_var("SEARCHER__BID__SHARE_BPS", "5000") };
-        let config = Config::load(
+        let env = [
+            ("SEARCHER__BID__SHARE_BPS".to_owned(), "5000".to_owned()),
+            ("SEARCHER__RISK__MAX_GAS_PRICE_WEI".to_owned(), "9".to_owned()),
+            ("UNRELATED".to_owned(), "x".to_owned()),
+        ];
+        let config = Config::load_with_env(
             Some(&path),
             &["node.endpoint=ws://127.0.0.1:8546".into(), "risk.max-gas-price-wei=7".into()],
+            env,
         )
         .unwrap();
-        unsafe { std::env::remove_var("SEARCHER__BID__SHARE_BPS") };
         assert_eq!(config.node.endpoint, NodeEndpoint::Ws("ws://127.0.0.1:8546".into()));
         assert_eq!(config.bid.share_bps, 5000);
+        // The flag wins over the environment, which wins over the file.
         assert_eq!(config.risk.max_gas_price_wei, 7);
         assert_eq!(config.store.path, PathBuf::from(DEFAULT_STORE_PATH));
     }

@@ -24,7 +24,50 @@ use crate::{
     predict::{self, Prediction},
 };
 use alloy::primitives::{Address, U256, aliases::U160};
-use std::collections::{HashMap, HashSet};
+use std::{
+    collections::{HashMap, HashSet},
+    sync::Arc,
+};
+
+crate::skip_reasons! {
+    /// Why strategy dropped a touched pool or a cycle (the `reason` label of
+    /// `searcher_skips_total{stage="strategy"}`).
+    pub enum StrategySkip for "strategy" {
+        /// The pool is flagged.
+        UnhealthyPool => "unhealthy_pool",
+            "The pool is flagged (hostile or fee-on-transfer token, empty, broken): it is in no cycle. See searcher_market_flagged_pools.";
+        /// No loaded state.
+        NoState => "no_state",
+            "The market holds no state for the pool yet (just created, or its load failed). Resolves on a later block.";
+        /// A V3 prediction changed initialized ticks.
+        V3TicksChanged => "v3_ticks_changed",
+            "The pending transaction adds or removes V3 liquidity: the pool's ticks must be reloaded before it can be priced. Normal.";
+        /// The prediction and the market disagree on the kind.
+        KindMismatch => "kind_mismatch",
+            "The prediction's event does not match the pool's kind in the market. Should not happen: report it.";
+        /// The pool is in no cycle.
+        NoCycle => "no_cycle",
+            "The touched pool is in no 2- or 3-hop cycle through a base token. Normal for isolated pools.";
+        /// No input is profitable.
+        Unprofitable => "unprofitable",
+            "No input makes the cycle profitable on the predicted state. Normal: most cycles.";
+        /// The cycle id is unknown.
+        UnknownCycle => "unknown_cycle",
+            "The cycle index changed between lookups. Rare; harmless.";
+        /// The pool id is unknown.
+        UnknownPool => "unknown_pool",
+            "A pool of the cycle left the market. Rare; harmless.";
+        /// A denied token.
+        DeniedToken => "denied_token",
+            "The cycle trades a token in risk.deny-tokens.";
+        /// The exact math refused.
+        MathError => "math_error",
+            "The exact math refused the amounts (overflow, beyond the loaded ticks). Normal now and then.";
+        /// Profit below the gas estimate.
+        BelowGasEstimate => "below_gas_estimate",
+            "The gross profit is below the gas estimate at the next base fee. Normal for small gaps.";
+    }
+}
 
 /// Golden-section evaluations per mixed cycle.
 pub const SEARCH_EVALS: u32 = 96;
@@ -38,12 +81,26 @@ pub struct StrategyParams {
     pub gas_per_hop: u64,
     /// Fixed gas per backrun on top of the hops (base cost, calldata, executor logic).
     pub gas_base: u64,
-    /// The next block's base fee (wei per gas).
-    pub next_base_fee: u128,
     /// Keep at most this many candidates, best first.
     pub max_candidates: usize,
     /// Tokens never traded.
     pub deny_tokens: HashSet<Address>,
+}
+
+impl StrategyParams {
+    /// Fixed gas per backrun on top of the hops, before simulation.
+    pub const GAS_BASE: u64 = 40_000;
+
+    /// From the config (built once; the base fee is passed per transaction).
+    pub fn from_config(config: &crate::config::Config) -> Self {
+        Self {
+            max_input: config.strategy.max_input_wei,
+            gas_per_hop: config.strategy.gas_estimate_per_hop,
+            gas_base: Self::GAS_BASE,
+            max_candidates: config.strategy.max_candidates,
+            deny_tokens: config.risk.deny_tokens.iter().copied().collect(),
+        }
+    }
 }
 
 /// One hop of a sized candidate.
@@ -64,7 +121,7 @@ pub struct PlannedHop {
     /// Exact output of this hop.
     pub amount_out: U256,
     /// The DEX name.
-    pub dex: String,
+    pub dex: Arc<str>,
 }
 
 /// A sized cycle that beats the gas estimate on the predicted state.
@@ -105,35 +162,40 @@ impl Candidate {
 
 /// Builds the overlay state of a touched pool from the market's state and the prediction.
 /// Returns `None` (with a counted reason) when it cannot be simulated exactly.
-fn overlay(base: &PoolState, predicted: &predict::PoolState) -> Result<PoolState, &'static str> {
+fn overlay(
+    base: &PoolState,
+    predicted: &predict::PredictedState,
+) -> Result<PoolState, StrategySkip> {
     match (base, predicted) {
-        (PoolState::UniswapV2(pool), predict::PoolState::V2 { reserve0, reserve1 }) => {
+        (PoolState::UniswapV2(pool), predict::PredictedState::V2 { reserve0, reserve1 }) => {
             let mut pool = *pool;
             pool.apply_sync(*reserve0, *reserve1);
             Ok(PoolState::UniswapV2(pool))
         }
         (
             PoolState::UniswapV3(pool),
-            predict::PoolState::V3 { sqrt_price_x96, liquidity, tick, ticks_changed },
+            predict::PredictedState::V3 { sqrt_price_x96, liquidity, tick, ticks_changed },
         ) => {
             if *ticks_changed {
-                return Err("v3_ticks_changed");
+                return Err(StrategySkip::V3TicksChanged);
             }
             let mut pool = pool.clone();
             pool.apply_swap_event(U256::from(*sqrt_price_x96), *liquidity, *tick);
             Ok(PoolState::UniswapV3(pool))
         }
-        _ => Err("kind_mismatch"),
+        _ => Err(StrategySkip::KindMismatch),
     }
 }
 
-/// Evaluates every cycle through the pools `prediction` moved; best candidates first.
+/// Evaluates every cycle through the pools `prediction` moved, at the next block's base fee
+/// (wei per gas); best candidates first.
 pub fn evaluate(
     market: &Market,
     prediction: &Prediction,
     params: &StrategyParams,
+    next_base_fee: u128,
 ) -> Vec<Candidate> {
-    let _timer = StageTimer::start("strategy");
+    let _timer = StageTimer::start(m::StageName::Strategy);
     let mut overlays: HashMap<u32, PoolState> = HashMap::new();
     let mut touched = Vec::new();
     for tp in &prediction.pools {
@@ -141,11 +203,11 @@ pub fn evaluate(
         let Some(entry) = market.pool(idx) else { continue };
         if !entry.is_healthy() {
             // Flagged pools (hostile tokens, empty, ...) are in no cycle: count why, not nothing.
-            m::skip("strategy", "unhealthy_pool");
+            m::skip(StrategySkip::UnhealthyPool);
             continue;
         }
         let Some(base) = entry.state.as_ref() else {
-            m::skip("strategy", "no_state");
+            m::skip(StrategySkip::NoState);
             continue;
         };
         match overlay(base, &tp.state) {
@@ -153,7 +215,7 @@ pub fn evaluate(
                 overlays.insert(idx.0, state);
                 touched.push(idx);
             }
-            Err(reason) => m::skip("strategy", reason),
+            Err(reason) => m::skip(reason),
         }
     }
 
@@ -162,24 +224,23 @@ pub fn evaluate(
     for idx in touched {
         let cycles = market.cycles_through(idx);
         if cycles.is_empty() {
-            m::skip("strategy", "no_cycle");
+            m::skip(StrategySkip::NoCycle);
         }
         for &cycle_id in cycles {
             if !seen.insert(cycle_id) {
                 continue;
             }
-            match evaluate_cycle(market, &overlays, cycle_id, params) {
+            match evaluate_cycle(market, &overlays, cycle_id, params, next_base_fee) {
                 Ok(Some(c)) => candidates.push(c),
-                Ok(None) => m::skip("strategy", "unprofitable"),
-                Err(reason) => m::skip("strategy", reason),
+                Ok(None) => m::skip(StrategySkip::Unprofitable),
+                Err(reason) => m::skip(reason),
             }
         }
     }
     candidates.sort_by_key(|c| std::cmp::Reverse(c.profit));
     candidates.truncate(params.max_candidates);
     if !candidates.is_empty() {
-        metrics::counter!(m::OUTCOMES_TOTAL, "stage" => "strategy", "outcome" => "candidate")
-            .increment(candidates.len() as u64);
+        metrics::counter!(m::CANDIDATES_TOTAL).increment(candidates.len() as u64);
     }
     candidates
 }
@@ -189,23 +250,25 @@ fn evaluate_cycle(
     overlays: &HashMap<u32, PoolState>,
     cycle_id: CycleId,
     params: &StrategyParams,
-) -> Result<Option<Candidate>, &'static str> {
-    let cycle = market.cycle(cycle_id).ok_or("unknown_cycle")?;
+    next_base_fee: u128,
+) -> Result<Option<Candidate>, StrategySkip> {
+    let cycle = market.cycle(cycle_id).ok_or(StrategySkip::UnknownCycle)?;
     let mut states: Vec<&PoolState> = Vec::with_capacity(3);
     let mut meta = Vec::with_capacity(3);
     for hop in cycle.hops() {
-        let entry = market.pool(hop.pool()).ok_or("unknown_pool")?;
+        let entry = market.pool(hop.pool()).ok_or(StrategySkip::UnknownPool)?;
         if !entry.is_healthy() {
-            return Err("unhealthy_pool");
+            return Err(StrategySkip::UnhealthyPool);
         }
-        let state = overlays.get(&hop.pool().0).or(entry.state.as_ref()).ok_or("no_state")?;
+        let state =
+            overlays.get(&hop.pool().0).or(entry.state.as_ref()).ok_or(StrategySkip::NoState)?;
         let (token_in, token_out) = if hop.zero_for_one() {
             (entry.pool.token0, entry.pool.token1)
         } else {
             (entry.pool.token1, entry.pool.token0)
         };
         if params.deny_tokens.contains(&token_in) || params.deny_tokens.contains(&token_out) {
-            return Err("denied_token");
+            return Err(StrategySkip::DeniedToken);
         }
         states.push(state);
         meta.push((entry, hop.zero_for_one(), token_in, token_out));
@@ -217,7 +280,7 @@ fn evaluate_cycle(
         .map(|(s, (_, zfo, _, _))| s.as_v2().map(|p| p.hop(*zfo)))
         .collect();
     let sizing = match all_v2 {
-        Some(hops) => optimal_v2_cycle(&hops).map_err(|_| "math_error")?,
+        Some(hops) => optimal_v2_cycle(&hops).map_err(|_| StrategySkip::MathError)?,
         None => {
             let quote = |x: U256| {
                 states
@@ -246,7 +309,7 @@ fn evaluate_cycle(
     let mut hops = Vec::with_capacity(states.len());
     let mut amount = amount_in;
     for (state, (entry, zfo, token_in, token_out)) in states.iter().zip(&meta) {
-        let out = state.amount_out(*zfo, amount).map_err(|_| "math_error")?;
+        let out = state.amount_out(*zfo, amount).map_err(|_| StrategySkip::MathError)?;
         hops.push(PlannedHop {
             pool: pool_address(entry),
             kind: entry.pool.kind,
@@ -255,7 +318,7 @@ fn evaluate_cycle(
             token_out: *token_out,
             amount_in: amount,
             amount_out: out,
-            dex: entry.pool.dex.to_string(),
+            dex: entry.pool.dex.clone(),
         });
         amount = out;
     }
@@ -263,9 +326,9 @@ fn evaluate_cycle(
         return Ok(None);
     };
     let gas_estimate = params.gas_base + params.gas_per_hop * hops.len() as u64;
-    let gas_cost = U256::from(gas_estimate) * U256::from(params.next_base_fee);
+    let gas_cost = U256::from(gas_estimate) * U256::from(next_base_fee);
     if profit <= gas_cost {
-        return Err("below_gas_estimate");
+        return Err(StrategySkip::BelowGasEstimate);
     }
     Ok(Some(Candidate {
         cycle: cycle_id,

@@ -2,10 +2,7 @@
 //! project toolchain is not installed (and failing instead when `SEARCHER_REQUIRE_DEVNET=1`,
 //! which `tools/dev test` sets, so CI can never pass by skipping).
 
-use searcher::{
-    devnet::{Devnet, DevnetOptions},
-    toolchain::Toolchain,
-};
+use searcher_devnet::{Devnet, DevnetOptions, toolchain::Toolchain};
 
 /// Starts a devnet, or returns `None` after printing why the calling test is skipped.
 ///
@@ -51,7 +48,7 @@ pub fn init_tracing() {
 }
 
 /// The `searcher` binary next to this test's deps directory (`cargo test --workspace
-/// --all-targets` builds it); built on demand otherwise.
+/// --all-targets --all-features` builds it, with `searcher demo`); built on demand otherwise.
 ///
 /// # Panics
 /// When it is missing and cannot be built.
@@ -64,7 +61,7 @@ pub fn searcher_bin() -> std::path::PathBuf {
         .expect("target dir");
     if !bin.exists() {
         let status = std::process::Command::new(env!("CARGO"))
-            .args(["build", "-p", "searcher", "--bin", "searcher"])
+            .args(["build", "-p", "searcher-cli", "--features", "demo", "--bin", "searcher"])
             .status()
             .expect("cargo build");
         assert!(status.success(), "building the searcher binary");

@@ -1,158 +1,98 @@
-//! What happens on every new head: the state cache moves to it, the market applies its logs
-//! (rolling back a reorg first), the nonce resyncs, and every bundle whose target block has
-//! arrived gets its verdict recorded.
+//! The head task: every new head, in order, off the hot path.
+//!
+//! ```text
+//!  head ─┬─ state.prepare (diff trace, carry-over, prefetch) ─┐
+//!        ├─ eth_getLogs of the block (when it extends ours) ──┼─▶ market write lock:
+//!        └─ nonce of the trading key ─────────────────────────┘   market.sync + state.publish
+//!                                                                  ─▶ nonces ─▶ inclusion task
+//! ```
+//!
+//! Every node round trip runs before the market's write lock is taken; under it the market
+//! applies the block and the new state is published, so a worker that reads the market under
+//! its read guard always sees the state of the same block. Inclusion verdicts run on their own
+//! task ([`super::inclusion`]), which this one only wakes.
 
-use super::{Inner, now_ms, tracked_pools};
+use super::Inner;
 use crate::{
-    exec::bid::BidMode,
-    market::sync::BlockRef,
-    metrics as m,
-    store::bundles::{InclusionRecord, UndecidedBundle},
+    market::sync::{BlockRef, block_logs},
+    metrics::{self as m, ErrorKind},
+    watch::HeadEvent,
 };
-use alloy::{
-    eips::BlockNumberOrTag,
-    primitives::U256,
-    providers::Provider,
-    rpc::types::{Block, Header},
-};
-use bundles::inclusion::{InclusionQuery, InclusionStatus, classify_inclusion};
+use alloy::{providers::Provider, rpc::types::Header};
 use eyre::WrapErr;
-use std::{collections::BTreeMap, sync::Arc, sync::atomic::Ordering};
+use std::{
+    sync::{Arc, atomic::Ordering},
+    time::Instant,
+};
+use tokio::sync::{mpsc, watch};
 use tracing::{info, warn};
 
+/// Runs until the head channel closes; publishes each applied head number on `applied`.
+pub(super) async fn run(
+    inner: Arc<Inner>,
+    mut heads: mpsc::Receiver<HeadEvent>,
+    applied: watch::Sender<u64>,
+) {
+    while let Some(event) = heads.recv().await {
+        match event {
+            HeadEvent::New { header, received_at } => {
+                m::channel_lag("heads", received_at.elapsed());
+                let started = Instant::now();
+                match inner.on_head(&header).await {
+                    Ok(()) => {
+                        applied.send_replace(header.number);
+                    }
+                    Err(err) => {
+                        inner.error(ErrorKind::Head);
+                        warn!(target: "searcher::engine", block = header.number, err = format!("{err:#}"), "head not applied; the next head retries");
+                    }
+                }
+                metrics::histogram!(m::HEAD_SECONDS).record(started.elapsed().as_secs_f64());
+            }
+            HeadEvent::Reconnected { downtime } => {
+                info!(target: "searcher::engine", downtime_ms = downtime.as_millis() as u64, "node back; resyncing from the current head");
+            }
+        }
+    }
+}
+
 impl Inner {
-    /// Handles one new head.
+    /// Applies one new head.
     pub(super) async fn on_head(&self, header: &Header) -> eyre::Result<()> {
         let provider = self.node.provider();
-        self.state.advance(header).await.wrap_err("state cache advance")?;
+        let target = BlockRef::from_header(header);
+        let extends_ours = {
+            let market = self.market.read().await;
+            market.head().is_some_and(|h| h.hash == header.parent_hash)
+        };
+        // Every node round trip, concurrently, with no lock held.
+        let (prepared, logs, nonce) = tokio::join!(
+            self.state.prepare(header),
+            async { if extends_ours { block_logs(&provider, target).await.ok() } else { None } },
+            provider.get_transaction_count(self.signer.address()).block_id(header.number.into()),
+        );
+        let prepared = prepared.wrap_err("state cache")?;
+        let nonce = nonce.wrap_err("nonce of the trading key")?;
         {
             let mut market = self.market.write().await;
             let report = market
-                .sync_to(&provider, &self.store, BlockRef::from_header(header))
+                .sync_to_prefetched(&provider, &self.store, target, logs)
                 .await
                 .wrap_err("market sync")?;
-            if report.new_pools > 0 || report.reloaded {
-                let _ = self.tracked.send(Arc::new(tracked_pools(&market)));
-            }
+            // Published under the same lock: a worker sees the market and the state of one block.
+            self.state.publish(prepared);
             if report.reorg_depth > 0 {
                 warn!(target: "searcher::engine", block = header.number, depth = report.reorg_depth, "reorg");
             }
         }
-        let nonce = provider
-            .get_transaction_count(self.trading.address())
-            .block_id(header.number.into())
-            .await
-            .wrap_err("nonce")?;
         self.nonces.on_head(header.number, nonce);
-        self.stats.head(header.number);
+        self.stats.set_head(header.number);
+        m::head_applied(header.number);
         let killed = self.risk.is_killed();
         if killed != self.was_killed.swap(killed, Ordering::Relaxed) {
             warn!(target: "searcher::engine", kill_switch = killed, "kill switch changed");
             self.alerts.kill_switch(killed);
         }
-        metrics::gauge!(m::HEAD_BLOCK).set(header.number as f64);
-        self.decide_inclusion(header.number).await
-    }
-
-    /// Records the verdict of every bundle whose target block is at or below `head`.
-    async fn decide_inclusion(&self, head: u64) -> eyre::Result<()> {
-        let due = self.store.undecided_bundles(head).await?;
-        if due.is_empty() {
-            return Ok(());
-        }
-        let provider = self.node.provider();
-        let mut blocks: BTreeMap<u64, Block> = BTreeMap::new();
-        for bundle in due {
-            if let std::collections::btree_map::Entry::Vacant(e) = blocks.entry(bundle.target_block)
-            {
-                match provider
-                    .get_block_by_number(BlockNumberOrTag::Number(bundle.target_block))
-                    .await
-                {
-                    Ok(Some(block)) => {
-                        e.insert(block);
-                    }
-                    Ok(None) => continue,
-                    Err(err) => {
-                        warn!(target: "searcher::engine", block = bundle.target_block, %err, "fetching target block");
-                        continue;
-                    }
-                }
-            }
-            let Some(block) = blocks.get(&bundle.target_block) else { continue };
-            if let Err(err) = self.decide_one(&provider, block, &bundle).await {
-                self.error("inclusion");
-                warn!(target: "searcher::engine", bundle = %bundle.bundle_hash, %err, "inclusion check failed");
-            }
-        }
-        Ok(())
-    }
-
-    async fn decide_one<P: Provider>(
-        &self,
-        provider: &P,
-        block: &Block,
-        bundle: &UndecidedBundle,
-    ) -> eyre::Result<()> {
-        let query = InclusionQuery {
-            bundle_hash: bundle.bundle_hash,
-            target_block: bundle.target_block,
-            our_tx: bundle.backrun_hash,
-            victims: vec![bundle.victim_hash],
-            // The executor pays exactly the bribe in its calldata or reverts.
-            coinbase_transfer: (self.config.bid.mode == BidMode::CoinbaseTransfer)
-                .then_some(bundle.bid),
-        };
-        let status = classify_inclusion(provider, block, &query, &self.builders).await?;
-        let mut realised = None;
-        match &status {
-            InclusionStatus::Landed(tx) | InclusionStatus::LandedInOtherBlock(tx) => {
-                let receipt = provider
-                    .get_transaction_receipt(bundle.backrun_hash)
-                    .await?
-                    .ok_or_else(|| eyre::eyre!("receipt of a landed backrun is missing"))?;
-                let profit = self.realised_profit(&receipt);
-                realised = U256::try_from(profit).ok();
-                self.risk.record_gas_spent(tx.gas_cost());
-                if matches!(status, InclusionStatus::Landed(_)) {
-                    self.stats.landed(profit);
-                    if let Some(p) = realised {
-                        self.alerts.landed(p, || {
-                            format!(
-                                "searcher: bundle landed in block {} by {}: +{p} wei",
-                                tx.block, tx.builder
-                            )
-                        });
-                    }
-                    metrics::counter!(m::LANDED_TOTAL, "builder" => tx.builder.clone())
-                        .increment(1);
-                    if let Ok(p) = u64::try_from(profit) {
-                        metrics::counter!(m::PROFIT_WEI_TOTAL).increment(p);
-                    }
-                    metrics::counter!(m::GAS_SPENT_TOTAL).increment(tx.gas_used);
-                }
-                info!(
-                    target: "searcher::engine",
-                    bundle = %bundle.bundle_hash,
-                    block = tx.block,
-                    builder = %tx.builder,
-                    realised_wei = %profit,
-                    gas = tx.gas_used,
-                    verdict = status.label(),
-                    "bundle landed"
-                );
-            }
-            other => {
-                self.stats.not_landed.fetch_add(1, Ordering::Relaxed);
-                info!(target: "searcher::engine", bundle = %bundle.bundle_hash, verdict = other.label(), builder = other.builder().unwrap_or("-"), "bundle did not land");
-            }
-        }
-        self.store
-            .record_inclusion(
-                bundle.bundle_hash,
-                &InclusionRecord { status, realised_profit: realised, decided_at_ms: now_ms() },
-            )
-            .await?;
         Ok(())
     }
 }

@@ -1,9 +1,10 @@
-//! One pending transaction through decode → predict → strategy → exec (bid, calldata,
-//! nonce, signature) → sim, ending in a [`Plan`]: a signed backrun proven in revm, or the
-//! reason there is none.
+//! One pending transaction through decode → predict → strategy → exec (bid, calldata) ⇄ sim →
+//! sign, ending in a [`Plan`]: a signed backrun proven in revm, or the reason there is none.
 //!
 //! Synchronous on purpose: predict and sim run revm, whose state misses block on the node.
-//! The engine calls [`Inner::plan`] on a blocking thread.
+//! The engine calls [`Inner::plan`] on a blocking thread. The market's read guard is held
+//! through predict and strategy only; from the owned candidates on, nothing here reads the
+//! market, so a new head's write lock never waits on a simulation.
 
 use super::{Inner, now_ms};
 use crate::{
@@ -16,12 +17,12 @@ use crate::{
         sign::{BackrunRequest, SignedBackrun, sign_transaction},
     },
     market::pool::PoolKind,
-    metrics::{self as m, StageTimer},
-    predict::{PoolKindTag, PredictError, Prediction},
+    metrics::{self as m, DecodeSkip, ExecSkip, StageName, StageTimer},
+    predict::{PredictError, Prediction},
     sim::SimOutcome,
     state::{HeadState, tx_env},
-    store::bundles::OpportunityRecord,
-    strategy::{self, Candidate, StrategyParams},
+    store::bundles::{OpportunityRecord, Route, RouteHop},
+    strategy::{self, Candidate},
 };
 use alloy::{
     consensus::{Transaction as _, TxEip1559, TxEnvelope, transaction::Recovered},
@@ -52,61 +53,106 @@ pub struct Plan {
     pub bid: Bid,
     /// The opportunity row recorded for it.
     pub opportunity: OpportunityRecord,
+    /// Better-ranked candidates of the same victim that were dropped before this one was
+    /// proven, with why (recorded too).
+    pub dropped: Vec<OpportunityRecord>,
 }
 
 /// Why a pending transaction produced no backrun.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum NoPlan {
-    /// Dropped before any cycle was evaluated (counted by the stage that dropped it).
+    /// Dropped before any cycle was evaluated (counted by the stage that dropped it; the
+    /// label is its reason).
     Dropped(&'static str),
     /// Cycles were evaluated; none survived. The records say why.
     NoneViable(Vec<OpportunityRecord>),
 }
 
+/// Why a proven candidate was dropped, by the stage that dropped it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Dropped {
+    /// Pricing, encoding, settling, signing.
+    Exec(ExecSkip),
+    /// The simulation.
+    Sim(crate::sim::SimSkip),
+    /// The risk limits.
+    Risk(super::RiskBlock),
+}
+
+impl Dropped {
+    /// Counts it in `searcher_skips_total` and returns its label.
+    fn count(self) -> &'static str {
+        match self {
+            Self::Exec(r) => {
+                m::skip(r);
+                r.as_str()
+            }
+            // The simulator counts its own errors.
+            Self::Sim(r) => r.as_str(),
+            Self::Risk(r) => {
+                m::skip(r);
+                r.as_str()
+            }
+        }
+    }
+}
+
+impl From<ExecSkip> for Dropped {
+    fn from(r: ExecSkip) -> Self {
+        Self::Exec(r)
+    }
+}
+
+impl From<super::RiskBlock> for Dropped {
+    fn from(r: super::RiskBlock) -> Self {
+        Self::Risk(r)
+    }
+}
+
+/// The route of a candidate, for its record (no formatting on the hot path).
+pub(crate) fn route_of(candidate: &Candidate) -> Route {
+    Route {
+        hops: candidate
+            .hops
+            .iter()
+            .map(|h| RouteHop {
+                dex: h.dex.clone(),
+                pool: h.pool,
+                token_in: h.token_in,
+                token_out: h.token_out,
+            })
+            .collect(),
+    }
+}
+
 impl Inner {
     /// The hot path for one pending transaction.
     pub(super) fn plan(&self, tx: &Transaction) -> Result<Plan, NoPlan> {
-        let total = StageTimer::start("total");
+        let total = StageTimer::start(StageName::Total);
         let (recovered, victim_raw) = {
-            let _t = StageTimer::start("decode");
+            let _t = StageTimer::start(StageName::Decode);
             decode(tx, self.chain_id)?
         };
-        let head = self.state.head();
-        let market = self.market.blocking_read();
-
-        let lookup = |a: Address| {
-            market.pool_by_address(a).map(|p| match p.pool.kind {
-                PoolKind::UniswapV2 { .. } => PoolKindTag::V2,
-                PoolKind::UniswapV3 { .. } => PoolKindTag::V3,
-            })
+        // The read guard covers predict and strategy only: `candidates` is owned.
+        let (head, prediction, candidates, next_base_fee) = {
+            let market = self.market.blocking_read();
+            // Read under the guard: the head task publishes state and market together.
+            let head = self.state.head();
+            let lookup = |a: Address| market.pool_by_address(a).map(|p| p.pool.kind.protocol());
+            let prediction = self
+                .predictor
+                .predict(&head, &recovered, &lookup)
+                .map_err(|e: PredictError| NoPlan::Dropped(e.kind().as_str()))?;
+            self.stats.victim();
+            let next_base_fee = u128::from(head.info().next_base_fee(head.chain().base_fee_params));
+            let candidates =
+                strategy::evaluate(&market, &prediction, &self.strategy, next_base_fee);
+            (head, prediction, candidates, next_base_fee)
         };
-        let prediction = self
-            .predictor
-            .predict(&head, &recovered, &lookup)
-            .map_err(|e: PredictError| NoPlan::Dropped(e.reason()))?;
-        self.stats.predicted.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-
-        let next_base_fee = u128::from(head.info().next_base_fee(head.chain().base_fee_params));
-        let params = StrategyParams {
-            max_input: self.config.strategy.max_input_wei,
-            gas_per_hop: self.config.strategy.gas_estimate_per_hop,
-            gas_base: 40_000,
-            next_base_fee,
-            max_candidates: self.config.strategy.max_candidates,
-            deny_tokens: self.config.risk.deny_tokens.iter().copied().collect(),
-        };
-        let candidates = strategy::evaluate(&market, &prediction, &params);
         if candidates.is_empty() {
-            return Err(NoPlan::Dropped("no_candidate"));
+            return Err(NoPlan::Dropped(crate::strategy::StrategySkip::Unprofitable.as_str()));
         }
         self.stats.candidates.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-        let symbol = |a: Address| {
-            market
-                .token_idx(a)
-                .and_then(|i| market.token(i))
-                .and_then(|t| t.symbol.clone())
-                .unwrap_or_else(|| a.to_string())
-        };
 
         let mut records = Vec::new();
         for candidate in candidates {
@@ -115,9 +161,9 @@ impl Inner {
                 head_block: head.number(),
                 target_block: head.number() + 1,
                 victim_hash: *recovered.tx_hash(),
-                cycle: candidate.describe(symbol),
+                cycle: route_of(&candidate),
                 amount_in: candidate.amount_in,
-                predicted_profit: candidate.profit,
+                native_profit: candidate.profit,
                 simulated_profit: None,
                 gas_used: None,
                 bid: None,
@@ -157,10 +203,11 @@ impl Inner {
                         sim,
                         bid,
                         opportunity: record,
+                        dropped: records,
                     });
                 }
-                Err(reason) => {
-                    m::skip("exec", reason);
+                Err(dropped) => {
+                    let reason = dropped.count();
                     debug!(target: "searcher::engine", victim = %recovered.tx_hash(), reason, "candidate dropped");
                     record.status = reason.into();
                     records.push(record);
@@ -186,7 +233,7 @@ impl Inner {
         prediction: &Prediction,
         candidate: &Candidate,
         next_base_fee: u128,
-    ) -> Result<(SignedBackrun, SimOutcome, Bid), &'static str> {
+    ) -> Result<(SignedBackrun, SimOutcome, Bid), Dropped> {
         let policy = self.bid_policy();
         let nonce = self.nonces.reserve(head.number() + 1);
         let from = self.signer.address();
@@ -205,25 +252,25 @@ impl Inner {
                     prediction,
                     tx_env(&Recovered::new_unchecked(tx.clone(), from)),
                 )
-                .map_err(|e| e.reason())?;
+                .map_err(|e| Dropped::Sim(e.kind()))?;
             let native_net = candidate.profit.saturating_sub(bid.coinbase_payment);
             let revm_net = self.simulator.reconcile(*victim.tx_hash(), native_net, &outcome);
             let revm_gross = U256::try_from(revm_net)
-                .map_err(|_| "sim_loss")?
+                .map_err(|_| ExecSkip::SimLoss)?
                 .checked_add(outcome.coinbase_transfer)
-                .ok_or("overflow")?;
+                .ok_or(ExecSkip::Overflow)?;
             if outcome.gas_used == settled_gas && revm_gross == gross {
                 self.gas_memo.record(candidate.cycle, settled_gas - calldata);
                 self.risk.check(&bid, &outcome, next_base_fee)?;
-                let _t = StageTimer::start("sign");
-                let backrun = sign_transaction(&self.signer, tx).map_err(|_| "sign")?;
+                let _t = StageTimer::start(StageName::Sign);
+                let backrun = sign_transaction(&self.signer, tx).map_err(|_| ExecSkip::Sign)?;
                 return Ok((backrun, outcome, bid));
             }
             execution_gas = outcome.gas_used.saturating_sub(calldata);
             gross = revm_gross;
         }
         // revm kept moving the figures: don't send a guess.
-        Err("sim_unstable")
+        Err(ExecSkip::SimUnstable.into())
     }
 
     /// The bid and transaction consistent with `execution_gas`: prices on a gas figure,
@@ -237,20 +284,17 @@ impl Inner {
         execution_gas: u64,
         nonce: u64,
         next_base_fee: u128,
-    ) -> Result<(TxEip1559, Bid, u64), &'static str> {
-        let mut gas = execution_gas;
-        for _ in 0..6 {
-            let bid = policy.price(gross, gas, next_base_fee).map_err(BidRejection::as_str)?;
+    ) -> Result<(TxEip1559, Bid, u64), ExecSkip> {
+        let ((tx, bid), gas) = settle_gas(execution_gas, |gas| {
+            let bid = policy.price(gross, gas, next_base_fee).map_err(|r| match r {
+                BidRejection::BelowGas => ExecSkip::BelowGas,
+                BidRejection::BelowMinProfit => ExecSkip::BelowMinProfit,
+            })?;
             let tx = self.backrun_tx(candidate, &bid, nonce, self.gas_limit(gas), next_base_fee)?;
-            let total = execution_gas + calldata_gas(&tx.input);
-            if total == gas {
-                return Ok((tx, bid, total));
-            }
-            gas = total;
-        }
-        // A byte flipping between zero and non-zero with each price: rare, and not worth a
-        // guess.
-        Err("bid_unstable")
+            let calldata = calldata_gas(&tx.input);
+            Ok(((tx, bid), calldata))
+        })?;
+        Ok((tx, bid, gas))
     }
 
     fn bid_policy(&self) -> crate::exec::bid::BidPolicy {
@@ -272,11 +316,11 @@ impl Inner {
         nonce: u64,
         gas_limit: u64,
         next_base_fee: u128,
-    ) -> Result<TxEip1559, &'static str> {
-        let _t = StageTimer::start("encode");
+    ) -> Result<TxEip1559, ExecSkip> {
+        let _t = StageTimer::start(StageName::Encode);
         let program =
             program_for(candidate, self.config.executor.capital, bid, self.config.bid.mode);
-        let input = program.encode().map_err(|_| "encode")?;
+        let input = program.encode().map_err(|_| ExecSkip::Encode)?;
         let fees = Fees::with_base_fee(next_base_fee, bid.priority_fee_per_gas);
         let req = BackrunRequest {
             chain_id: self.chain_id,
@@ -288,6 +332,30 @@ impl Inner {
         };
         Ok(req.transaction())
     }
+}
+
+/// Rounds [`settle_gas`] tries before giving up.
+pub(crate) const SETTLE_ROUNDS: usize = 6;
+
+/// The gas fixed point of a backrun. The bid depends on the gas and the gas on the bid's
+/// calldata bytes: `encode(gas)` prices and encodes at a gas figure and returns the result
+/// and its calldata gas; the settled figure is the one whose encoding gives it back
+/// (`execution_gas + calldata == gas`). A calldata cost that keeps flipping (a byte moving
+/// between zero and non-zero with each price) is [`ExecSkip::BidUnstable`].
+pub(crate) fn settle_gas<T>(
+    execution_gas: u64,
+    mut encode: impl FnMut(u64) -> Result<(T, u64), ExecSkip>,
+) -> Result<(T, u64), ExecSkip> {
+    let mut gas = execution_gas;
+    for _ in 0..SETTLE_ROUNDS {
+        let (item, calldata) = encode(gas)?;
+        let total = execution_gas + calldata;
+        if total == gas {
+            return Ok((item, total));
+        }
+        gas = total;
+    }
+    Err(ExecSkip::BidUnstable)
 }
 
 /// The executor program for a candidate.
@@ -341,20 +409,26 @@ const fn bid_mode_label(mode: BidMode) -> &'static str {
     }
 }
 
+/// The decode stage's filter: a transaction that cannot move a pool, or cannot be bundled.
+pub(crate) fn decode_filter(tx: &TxEnvelope, chain_id: u64) -> Result<(), DecodeSkip> {
+    if tx.to().is_none() || tx.input().is_empty() {
+        return Err(DecodeSkip::NotContractCall);
+    }
+    if tx.chain_id().is_some_and(|id| id != chain_id) {
+        return Err(DecodeSkip::WrongChain);
+    }
+    if tx.is_eip4844() {
+        // Blob transactions cannot be bundled as raw envelopes without their sidecar.
+        return Err(DecodeSkip::BlobTx);
+    }
+    Ok(())
+}
+
 fn decode(tx: &Transaction, chain_id: u64) -> Result<(Recovered<TxEnvelope>, Bytes), NoPlan> {
     let recovered = tx.inner.clone();
-    if recovered.to().is_none() || recovered.input().is_empty() {
-        m::skip("decode", "not_contract_call");
-        return Err(NoPlan::Dropped("not_contract_call"));
-    }
-    if recovered.chain_id().is_some_and(|id| id != chain_id) {
-        m::skip("decode", "wrong_chain");
-        return Err(NoPlan::Dropped("wrong_chain"));
-    }
-    if recovered.is_eip4844() {
-        // Blob transactions cannot be bundled as raw envelopes without their sidecar.
-        m::skip("decode", "blob_tx");
-        return Err(NoPlan::Dropped("blob_tx"));
+    if let Err(reason) = decode_filter(recovered.inner(), chain_id) {
+        m::skip(reason);
+        return Err(NoPlan::Dropped(reason.as_str()));
     }
     let raw: Bytes = recovered.inner().encoded_2718().into();
     Ok((recovered, raw))

@@ -14,6 +14,31 @@ use std::{
     },
 };
 
+crate::skip_reasons! {
+    /// Why the risk limits stopped a backrun (the `reason` label of
+    /// `searcher_skips_total{stage="risk"}`).
+    pub enum RiskBlock for "risk" {
+        /// The kill switch is on.
+        KillSwitch => "kill_switch",
+            "The kill switch is on (the file risk.kill-switch-file exists, or SIGUSR1). Remove the file or send SIGUSR1 again.";
+        /// Today's gas budget is spent.
+        DailyGasBudget => "daily_gas_budget",
+            "Landed backruns spent risk.daily-gas-budget-wei today (UTC). Sending resumes tomorrow, or raise the budget.";
+        /// The gas price would exceed the cap.
+        MaxGasPrice => "max_gas_price",
+            "The backrun's gas price would exceed risk.max-gas-price-wei.";
+        /// The bid would exceed the cap.
+        MaxBid => "max_bid",
+            "The bid would exceed risk.max-bid-wei.";
+        /// The net profit is below the floor.
+        MinProfit => "min_profit",
+            "The net profit would be below risk.min-profit-wei (or zero).";
+        /// revm shows a payment the program did not ask for.
+        UnexpectedPayment => "unexpected_payment",
+            "revm shows the backrun paying the builder more than its bid. Should not happen: report it.";
+    }
+}
+
 /// The risk state.
 #[derive(Debug)]
 pub struct Risk {
@@ -40,13 +65,13 @@ impl Risk {
     }
 
     /// Why nothing may be sent right now, if so.
-    pub fn blocked(&self) -> Option<&'static str> {
+    pub fn blocked(&self) -> Option<RiskBlock> {
         if self.is_killed() {
-            return Some("kill_switch");
+            return Some(RiskBlock::KillSwitch);
         }
         let spent = self.spent.lock().unwrap_or_else(|e| e.into_inner());
         if spent.0 == utc_day() && spent.1 >= self.config.daily_gas_budget_wei {
-            return Some("daily_gas_budget");
+            return Some(RiskBlock::DailyGasBudget);
         }
         None
     }
@@ -63,29 +88,24 @@ impl Risk {
     }
 
     /// Checks a simulated, priced backrun against the hard limits.
-    pub fn check(
-        &self,
-        bid: &Bid,
-        sim: &SimOutcome,
-        next_base_fee: u128,
-    ) -> Result<(), &'static str> {
+    pub fn check(&self, bid: &Bid, sim: &SimOutcome, next_base_fee: u128) -> Result<(), RiskBlock> {
         let gas_price = next_base_fee.saturating_add(bid.priority_fee_per_gas);
         if gas_price > u128::from(self.config.max_gas_price_wei) {
-            return Err("risk_max_gas_price");
+            return Err(RiskBlock::MaxGasPrice);
         }
         if bid.builder_payment > self.config.max_bid_wei {
-            return Err("risk_max_bid");
+            return Err(RiskBlock::MaxBid);
         }
         if bid.net_profit < self.config.min_profit_wei || bid.net_profit.is_zero() {
-            return Err("risk_min_profit");
+            return Err(RiskBlock::MinProfit);
         }
         if sim.coinbase_transfer > bid.coinbase_payment {
-            return Err("risk_unexpected_payment");
+            return Err(RiskBlock::UnexpectedPayment);
         }
         let spent = self.spent.lock().unwrap_or_else(|e| e.into_inner());
         let today = if spent.0 == utc_day() { spent.1 } else { U256::ZERO };
         if today.saturating_add(bid.gas_cost) > self.config.daily_gas_budget_wei {
-            return Err("risk_daily_gas_budget");
+            return Err(RiskBlock::DailyGasBudget);
         }
         Ok(())
     }
@@ -144,21 +164,21 @@ mod tests {
         };
         let risk = Risk::new(&config);
         assert_eq!(risk.check(&bid(20, 50, 10), &sim(), 40), Ok(()));
-        assert_eq!(risk.check(&bid(20, 50, 10), &sim(), 51), Err("risk_max_gas_price"));
-        assert_eq!(risk.check(&bid(20, 150, 10), &sim(), 1), Err("risk_max_bid"));
-        assert_eq!(risk.check(&bid(5, 50, 10), &sim(), 1), Err("risk_min_profit"));
+        assert_eq!(risk.check(&bid(20, 50, 10), &sim(), 51), Err(RiskBlock::MaxGasPrice));
+        assert_eq!(risk.check(&bid(20, 150, 10), &sim(), 1), Err(RiskBlock::MaxBid));
+        assert_eq!(risk.check(&bid(5, 50, 10), &sim(), 1), Err(RiskBlock::MinProfit));
 
         assert_eq!(risk.blocked(), None);
         std::fs::write(&kill, "").unwrap();
-        assert_eq!(risk.blocked(), Some("kill_switch"));
+        assert_eq!(risk.blocked(), Some(RiskBlock::KillSwitch));
         std::fs::remove_file(&kill).unwrap();
         assert!(risk.toggle_kill());
-        assert_eq!(risk.blocked(), Some("kill_switch"));
+        assert_eq!(risk.blocked(), Some(RiskBlock::KillSwitch));
         assert!(!risk.toggle_kill());
 
         risk.record_gas_spent(U256::from(995));
-        assert_eq!(risk.check(&bid(20, 50, 10), &sim(), 1), Err("risk_daily_gas_budget"));
+        assert_eq!(risk.check(&bid(20, 50, 10), &sim(), 1), Err(RiskBlock::DailyGasBudget));
         risk.record_gas_spent(U256::from(5));
-        assert_eq!(risk.blocked(), Some("daily_gas_budget"));
+        assert_eq!(risk.blocked(), Some(RiskBlock::DailyGasBudget));
     }
 }

@@ -13,8 +13,8 @@ use std::sync::{
 pub struct Stats {
     pub(crate) head: AtomicU64,
     pub(crate) blocks: AtomicU64,
+    pub(crate) pending: AtomicU64,
     pub(crate) victims: AtomicU64,
-    pub(crate) predicted: AtomicU64,
     pub(crate) candidates: AtomicU64,
     pub(crate) bundles: AtomicU64,
     pub(crate) landed: AtomicU64,
@@ -30,10 +30,10 @@ pub struct StatsSnapshot {
     pub head: u64,
     /// Heads processed.
     pub blocks: u64,
-    /// Pending transactions seen.
+    /// Pending transactions the engine took (after de-duplication).
+    pub pending: u64,
+    /// Of those, victims: they move a tracked pool (prediction succeeded).
     pub victims: u64,
-    /// Of those, moved a tracked pool (prediction succeeded).
-    pub predicted: u64,
     /// Victims with at least one profitable cycle.
     pub candidates: u64,
     /// Bundles sent.
@@ -49,8 +49,14 @@ pub struct StatsSnapshot {
 }
 
 impl Stats {
-    pub(crate) fn victim_seen(&self) {
+    pub(crate) fn pending_seen(&self) {
+        self.pending.fetch_add(1, Ordering::Relaxed);
+    }
+    pub(crate) fn victim(&self) {
         self.victims.fetch_add(1, Ordering::Relaxed);
+    }
+    pub(crate) fn head(&self) -> u64 {
+        self.head.load(Ordering::Relaxed)
     }
     pub(crate) fn bundle_sent(&self) {
         self.bundles.fetch_add(1, Ordering::Relaxed);
@@ -58,7 +64,7 @@ impl Stats {
     pub(crate) fn error(&self) {
         self.errors.fetch_add(1, Ordering::Relaxed);
     }
-    pub(crate) fn head(&self, number: u64) {
+    pub(crate) fn set_head(&self, number: u64) {
         self.head.store(number, Ordering::Relaxed);
         self.blocks.fetch_add(1, Ordering::Relaxed);
     }
@@ -73,8 +79,8 @@ impl Stats {
         StatsSnapshot {
             head: get(&self.head),
             blocks: get(&self.blocks),
+            pending: get(&self.pending),
             victims: get(&self.victims),
-            predicted: get(&self.predicted),
             candidates: get(&self.candidates),
             bundles: get(&self.bundles),
             landed: get(&self.landed),

@@ -91,36 +91,48 @@ pub async fn call_batch<P: Provider>(
 ) -> Result<Vec<Option<Bytes>>> {
     let block_id = BlockId::from(block);
     metrics::counter!(m::LOAD_CALLS).increment(calls.len() as u64);
-    let chunks = futures::stream::iter(calls.chunks(batch_size.max(1)))
-        .map(|chunk| async move {
-            let mut batch = alloy::rpc::client::BatchRequest::new(provider.client());
-            let mut waiters = Vec::with_capacity(chunk.len());
-            for call in chunk {
-                let tx = TransactionRequest::default().to(call.to).input(call.data.clone().into());
-                let waiter = batch
-                    .add_call::<_, Bytes>("eth_call", &(tx, block_id))
-                    .map_err(|e| MarketError::transport("serializing eth_call", e))?;
-                waiters.push(waiter);
-            }
-            batch.send().await.map_err(|e| MarketError::transport("eth_call batch", e))?;
-            let mut out = Vec::with_capacity(chunk.len());
-            for (call, waiter) in chunk.iter().zip(waiters) {
-                match waiter.await {
-                    Ok(data) => out.push(Some(data)),
-                    Err(e) if block_unavailable(&e) => {
-                        return Err(MarketError::MissingBlock(format!("{block} ({e})")));
-                    }
-                    Err(TransportError::ErrorResp(_)) => out.push(None),
-                    Err(e) => {
-                        return Err(MarketError::transport(format!("eth_call to {}", call.to), e));
-                    }
-                }
-            }
-            Ok::<_, MarketError>(out)
-        })
-        .buffered(BATCHES_IN_FLIGHT);
+    // The futures are built first (not in a `map` closure over borrowed chunks): rustc then
+    // sees concrete lifetimes and can prove the whole load `Send` for the head task.
+    let chunks: Vec<_> = calls
+        .chunks(batch_size.max(1))
+        .map(|chunk| call_chunk(provider, block_id, chunk))
+        .collect();
+    let chunks = futures::stream::iter(chunks).buffered(BATCHES_IN_FLIGHT);
     let parts: Vec<Vec<Option<Bytes>>> = chunks.try_collect().await?;
     Ok(parts.into_iter().flatten().collect())
+}
+
+/// One JSON-RPC batch of `eth_call`s at `block_id`.
+async fn call_chunk<P: Provider>(
+    provider: &P,
+    block_id: BlockId,
+    chunk: &[Call],
+) -> Result<Vec<Option<Bytes>>> {
+    let block = block_id;
+    let mut batch = alloy::rpc::client::BatchRequest::new(provider.client());
+    let mut waiters = Vec::with_capacity(chunk.len());
+    for call in chunk {
+        let tx = TransactionRequest::default().to(call.to).input(call.data.clone().into());
+        let waiter = batch
+            .add_call::<_, Bytes>("eth_call", &(tx, block_id))
+            .map_err(|e| MarketError::transport("serializing eth_call", e))?;
+        waiters.push(waiter);
+    }
+    batch.send().await.map_err(|e| MarketError::transport("eth_call batch", e))?;
+    let mut out = Vec::with_capacity(chunk.len());
+    for (call, waiter) in chunk.iter().zip(waiters) {
+        match waiter.await {
+            Ok(data) => out.push(Some(data)),
+            Err(e) if block_unavailable(&e) => {
+                return Err(MarketError::MissingBlock(format!("{block} ({e})")));
+            }
+            Err(TransportError::ErrorResp(_)) => out.push(None),
+            Err(e) => {
+                return Err(MarketError::transport(format!("eth_call to {}", call.to), e));
+            }
+        }
+    }
+    Ok::<_, MarketError>(out)
 }
 
 /// The bitmap word range the policy loads around `tick`, clamped to the words a pool of this

@@ -73,6 +73,16 @@ impl fmt::Display for PoolId {
     }
 }
 
+/// The protocol a pool speaks (its events and its swap interface), without its parameters:
+/// what predict and the executor need to know of a [`PoolKind`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Protocol {
+    /// Uniswap V2-style pair (emits `Sync`).
+    UniswapV2,
+    /// Uniswap V3-style pool (emits `Swap`, `Mint`, `Burn`).
+    UniswapV3,
+}
+
 /// What kind of AMM a pool is, with the parameters fixed at its creation.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum PoolKind {
@@ -91,6 +101,14 @@ pub enum PoolKind {
 }
 
 impl PoolKind {
+    /// The protocol, without the parameters.
+    pub const fn protocol(&self) -> Protocol {
+        match self {
+            Self::UniswapV2 { .. } => Protocol::UniswapV2,
+            Self::UniswapV3 { .. } => Protocol::UniswapV3,
+        }
+    }
+
     /// Stable name, used in the store and in metrics labels.
     pub const fn name(&self) -> &'static str {
         match self {

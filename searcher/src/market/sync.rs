@@ -176,6 +176,17 @@ pub(crate) async fn latest_header<P: Provider>(provider: &P) -> Result<BlockRef>
         .ok_or_else(|| MarketError::MissingBlock("latest".into()))
 }
 
+/// The logs the market applies for `block`, in log order (one `eth_getLogs` by block hash).
+pub async fn block_logs<P: Provider>(provider: &P, block: BlockRef) -> Result<Vec<Log>> {
+    let filter = Filter::new().at_block_hash(block.hash).event_signature(sync_topics());
+    let mut logs = provider
+        .get_logs(&filter)
+        .await
+        .map_err(|e| MarketError::transport(format!("eth_getLogs of block {}", block.number), e))?;
+    logs.sort_by_key(|l| l.log_index.unwrap_or_default());
+    Ok(logs)
+}
+
 impl Market {
     /// Brings the state to the node's latest block; see [`Market::sync_to`].
     pub async fn sync_to_latest<P: Provider>(
@@ -364,6 +375,22 @@ impl Market {
         }
     }
 
+    /// Brings the state to `target` like [`Market::sync_to`], using `prefetched`, the logs of
+    /// `target` fetched beforehand with [`block_logs`] (without any lock held), when `target`
+    /// is the next block: the common case then needs no node round trip here.
+    pub async fn sync_to_prefetched<P: Provider>(
+        &mut self,
+        provider: &P,
+        store: &Store,
+        target: BlockRef,
+        prefetched: Option<Vec<Log>>,
+    ) -> Result<SyncReport> {
+        self.prefetched = prefetched.map(|logs| (target.hash, logs));
+        let report = self.sync_to(provider, store, target).await;
+        self.prefetched = None;
+        report
+    }
+
     /// Fetches and applies one block whose parent is our head; checkpoints it.
     async fn apply_block<P: Provider>(
         &mut self,
@@ -373,11 +400,10 @@ impl Market {
     ) -> Result<AppliedBlock> {
         let started = Instant::now();
         let prev_head = self.head.ok_or_else(|| MarketError::Config("no head".into()))?;
-        let filter = Filter::new().at_block_hash(block.hash).event_signature(sync_topics());
-        let mut logs = provider.get_logs(&filter).await.map_err(|e| {
-            MarketError::transport(format!("eth_getLogs of block {}", block.number), e)
-        })?;
-        logs.sort_by_key(|l| l.log_index.unwrap_or_default());
+        let logs = match self.prefetched.take() {
+            Some((hash, logs)) if hash == block.hash => logs,
+            _ => block_logs(provider, block).await?,
+        };
 
         let mut undo = UndoBlock {
             block,

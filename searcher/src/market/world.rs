@@ -52,6 +52,9 @@ pub struct Market {
     pub(crate) undo: UndoLog,
     /// Whether the node runs transfer probes; when not, unprobed tokens do not block indexing.
     pub(crate) probe_supported: bool,
+    /// The next block's logs, fetched before the write lock was taken
+    /// ([`Market::sync_to_prefetched`]).
+    pub(crate) prefetched: Option<(alloy::primitives::B256, Vec<alloy::rpc::types::Log>)>,
 }
 
 impl Market {
@@ -68,6 +71,7 @@ impl Market {
             head: None,
             undo,
             probe_supported: true,
+            prefetched: None,
         }
     }
 

@@ -51,19 +51,53 @@ pub enum PredictError {
     State(#[from] StateError),
 }
 
+crate::skip_reasons! {
+    /// The kind of a [`PredictError`]: the `reason` label of
+    /// `searcher_skips_total{stage="predict"}`.
+    pub enum PredictSkip for "predict" {
+        /// See [`PredictError::NotContractCall`].
+        NotContractCall => "not_contract_call",
+            "A plain transfer or a contract creation. Normal.";
+        /// See [`PredictError::Ours`].
+        Ours => "ours",
+            "Sent by the searcher's own trading key. Normal.";
+        /// See [`PredictError::Invalid`].
+        Invalid => "invalid",
+            "Invalid for the next block (fee cap below the base fee, no funds for gas, nonce). Normal in small numbers.";
+        /// See [`PredictError::Reverted`].
+        Reverted => "reverted",
+            "Reverts on the head state (stale quote, slippage). Normal.";
+        /// See [`PredictError::OutOfGas`].
+        OutOfGas => "out_of_gas",
+            "Runs out of gas on the head state. Normal.";
+        /// See [`PredictError::Halted`].
+        Halted => "halted",
+            "Halts on the head state (invalid opcode, stack overflow). Normal.";
+        /// See [`PredictError::Untracked`].
+        Untracked => "untracked",
+            "Succeeds but moves no tracked pool. Normal: most transactions. Many swaps here: check [market] factories.";
+        /// See [`PredictError::PoolRead`].
+        PoolRead => "pool_read",
+            "A tracked pool's post-state could not be read after a mint or burn. Rare; check the node.";
+        /// See [`PredictError::State`].
+        StateFetch => "state_fetch",
+            "The node did not serve state the transaction needs (timeout, disconnect). Many: the node is slow or unreachable.";
+    }
+}
+
 impl PredictError {
-    /// The reason label counted in `searcher_skips_total{stage="predict", reason}`.
-    pub const fn reason(&self) -> &'static str {
+    /// The kind (the counted reason).
+    pub const fn kind(&self) -> PredictSkip {
         match self {
-            Self::NotContractCall => "not_contract_call",
-            Self::Ours => "ours",
-            Self::Invalid(_) => "invalid",
-            Self::Reverted { .. } => "reverted",
-            Self::OutOfGas { .. } => "out_of_gas",
-            Self::Halted { .. } => "halted",
-            Self::Untracked { .. } => "untracked",
-            Self::PoolRead(_) => "pool_read",
-            Self::State(_) => "state_fetch",
+            Self::NotContractCall => PredictSkip::NotContractCall,
+            Self::Ours => PredictSkip::Ours,
+            Self::Invalid(_) => PredictSkip::Invalid,
+            Self::Reverted { .. } => PredictSkip::Reverted,
+            Self::OutOfGas { .. } => PredictSkip::OutOfGas,
+            Self::Halted { .. } => PredictSkip::Halted,
+            Self::Untracked { .. } => PredictSkip::Untracked,
+            Self::PoolRead(_) => PredictSkip::PoolRead,
+            Self::State(_) => PredictSkip::StateFetch,
         }
     }
 

@@ -16,8 +16,8 @@
 mod error;
 mod pools;
 
-pub use error::PredictError;
-pub use pools::{PoolKindTag, PoolLookup, PoolState, TouchedPool};
+pub use error::{PredictError, PredictSkip};
+pub use pools::{PoolLookup, PredictedState, Protocol, TouchedPool};
 
 use crate::{
     abi::IUniswapV3Pool,
@@ -119,7 +119,7 @@ impl Predictor {
     where
         T: Transaction + Typed2718 + TxHashRef,
     {
-        let _timer = StageTimer::start("predict");
+        let _timer = StageTimer::start(m::StageName::Predict);
         let started = Instant::now();
         let tx_hash = *tx.inner().tx_hash();
         let result = self.run(head, tx, tx_hash, pools);
@@ -135,12 +135,12 @@ impl Predictor {
                 "predicted"
             ),
             Err(err) => {
-                m::skip("predict", err.reason());
+                m::skip(err.kind());
                 debug!(
                     target: "searcher::predict",
                     %tx_hash,
                     head = head.number(),
-                    reason = err.reason(),
+                    reason = err.kind().as_str(),
                     %err,
                     elapsed_us = elapsed.as_micros() as u64,
                     "dropped"
@@ -206,14 +206,14 @@ impl Predictor {
 }
 
 /// A V3 pool's `slot0()` and `liquidity()` on the EVM's current state.
-fn read_v3(evm: &mut HeadEvm<'_>, pool: Address) -> Result<PoolState, PredictError> {
+fn read_v3(evm: &mut HeadEvm<'_>, pool: Address) -> Result<PredictedState, PredictError> {
     let slot0 = view::call(evm, pool, IUniswapV3Pool::slot0Call {}.abi_encode().into())?;
     let slot0 = IUniswapV3Pool::slot0Call::abi_decode_returns(&slot0)
         .map_err(|err| PredictError::PoolRead(format!("slot0 of {pool}: {err}")))?;
     let liquidity = view::call(evm, pool, IUniswapV3Pool::liquidityCall {}.abi_encode().into())?;
     let liquidity = IUniswapV3Pool::liquidityCall::abi_decode_returns(&liquidity)
         .map_err(|err| PredictError::PoolRead(format!("liquidity of {pool}: {err}")))?;
-    Ok(PoolState::V3 {
+    Ok(PredictedState::V3 {
         sqrt_price_x96: slot0.sqrtPriceX96,
         liquidity,
         tick: slot0.tick.as_i32(),

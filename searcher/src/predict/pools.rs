@@ -8,30 +8,23 @@ use alloy::{
     sol_types::SolEvent,
 };
 
-/// The kind of a tracked pool, as far as predict needs to know.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum PoolKindTag {
-    /// Uniswap V2-style pair (emits `Sync`).
-    V2,
-    /// Uniswap V3-style pool (emits `Swap`, `Mint`, `Burn`).
-    V3,
-}
+pub use crate::market::pool::Protocol;
 
 /// Which pools are tracked: the market stage's pool set, seen through one method.
 pub trait PoolLookup {
     /// The kind of `pool` if it is tracked.
-    fn kind(&self, pool: Address) -> Option<PoolKindTag>;
+    fn kind(&self, pool: Address) -> Option<Protocol>;
 }
 
-impl<F: Fn(Address) -> Option<PoolKindTag>> PoolLookup for F {
-    fn kind(&self, pool: Address) -> Option<PoolKindTag> {
+impl<F: Fn(Address) -> Option<Protocol>> PoolLookup for F {
+    fn kind(&self, pool: Address) -> Option<Protocol> {
         self(pool)
     }
 }
 
 /// A tracked pool's state after the transaction.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum PoolState {
+pub enum PredictedState {
     /// V2 reserves (from the last `Sync`).
     V2 {
         /// Reserve of token0.
@@ -59,7 +52,7 @@ pub struct TouchedPool {
     /// The pool.
     pub address: Address,
     /// Its state after the transaction.
-    pub state: PoolState,
+    pub state: PredictedState,
 }
 
 /// Folds a transaction's logs into the post-state of the tracked pools it touched.
@@ -75,17 +68,17 @@ pub(super) fn touched_pools(
     for log in logs {
         let Some(topic0) = log.topics().first() else { continue };
         let state = if *topic0 == IUniswapV2Pair::Sync::SIGNATURE_HASH {
-            if lookup.kind(log.address) != Some(PoolKindTag::V2) {
+            if lookup.kind(log.address) != Some(Protocol::UniswapV2) {
                 continue;
             }
             let Ok(sync) = IUniswapV2Pair::Sync::decode_log_data(&log.data) else { continue };
-            PoolState::V2 { reserve0: sync.reserve0.to(), reserve1: sync.reserve1.to() }
+            PredictedState::V2 { reserve0: sync.reserve0.to(), reserve1: sync.reserve1.to() }
         } else if *topic0 == IUniswapV3Pool::Swap::SIGNATURE_HASH {
-            if lookup.kind(log.address) != Some(PoolKindTag::V3) {
+            if lookup.kind(log.address) != Some(Protocol::UniswapV3) {
                 continue;
             }
             let Ok(swap) = IUniswapV3Pool::Swap::decode_log_data(&log.data) else { continue };
-            PoolState::V3 {
+            PredictedState::V3 {
                 sqrt_price_x96: swap.sqrtPriceX96,
                 liquidity: swap.liquidity,
                 tick: swap.tick.as_i32(),
@@ -98,7 +91,7 @@ pub(super) fn touched_pools(
             let poke = *topic0 == IUniswapV3Pool::Burn::SIGNATURE_HASH
                 && IUniswapV3Pool::Burn::decode_log_data(&log.data).is_ok_and(|b| b.amount == 0);
             if !poke
-                && lookup.kind(log.address) == Some(PoolKindTag::V3)
+                && lookup.kind(log.address) == Some(Protocol::UniswapV3)
                 && !reread.contains(&log.address)
             {
                 reread.push(log.address);
@@ -140,8 +133,8 @@ mod tests {
             Address::repeat_byte(9),
         );
         let lookup = move |a: Address| match a {
-            a if a == v2a || a == v2b => Some(PoolKindTag::V2),
-            a if a == v3 => Some(PoolKindTag::V3),
+            a if a == v2a || a == v2b => Some(Protocol::UniswapV2),
+            a if a == v3 => Some(Protocol::UniswapV3),
             _ => None,
         };
         let swap = IUniswapV3Pool::Swap {
@@ -167,17 +160,23 @@ mod tests {
         assert_eq!(
             pools,
             vec![
-                TouchedPool { address: v2b, state: PoolState::V2 { reserve0: 6, reserve1: 7 } },
+                TouchedPool {
+                    address: v2b,
+                    state: PredictedState::V2 { reserve0: 6, reserve1: 7 }
+                },
                 TouchedPool {
                     address: v3,
-                    state: PoolState::V3 {
+                    state: PredictedState::V3 {
                         sqrt_price_x96: U160::from(1u64 << 40),
                         liquidity: 77,
                         tick: -5,
                         ticks_changed: false,
                     },
                 },
-                TouchedPool { address: v2a, state: PoolState::V2 { reserve0: 3, reserve1: 4 } },
+                TouchedPool {
+                    address: v2a,
+                    state: PredictedState::V2 { reserve0: 3, reserve1: 4 }
+                },
             ]
         );
     }
@@ -185,7 +184,7 @@ mod tests {
     #[test]
     fn v3_mint_and_burn_ask_for_a_reread_but_a_fee_poke_does_not() {
         let (v3, owner) = (Address::repeat_byte(3), Address::repeat_byte(4));
-        let lookup = move |a: Address| (a == v3).then_some(PoolKindTag::V3);
+        let lookup = move |a: Address| (a == v3).then_some(Protocol::UniswapV3);
         let tick = |t: i32| I24::try_from(t).expect("fits");
         let burn = |amount: u128| IUniswapV3Pool::Burn {
             owner,

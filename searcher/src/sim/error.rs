@@ -53,17 +53,44 @@ pub enum SimError {
     State(#[from] StateError),
 }
 
+crate::skip_reasons! {
+    /// The kind of a [`SimError`]: the `reason` label of `searcher_skips_total{stage="sim"}`.
+    pub enum SimSkip for "sim" {
+        /// See [`SimError::Invalid`].
+        Invalid => "invalid",
+            "revm rejected the victim or the backrun before running it (nonce, balance for gas). Many: check the trading key's ETH balance.";
+        /// See [`SimError::VictimFailed`].
+        VictimFailed => "victim_failed",
+            "The victim failed on the head state: no opportunity. Normal.";
+        /// See [`SimError::BackrunReverted`].
+        BackrunReverted => "backrun_reverted",
+            "Our backrun reverted in revm (the executor's check failed). Now and then: the state moved. Many: check the executor (owner, inventory, code) and searcher_sim_mismatch_total.";
+        /// See [`SimError::BackrunHalted`].
+        BackrunHalted => "backrun_halted",
+            "Our backrun halted (out of gas). Raise strategy.gas-limit-headroom-bps.";
+        /// See [`SimError::StalePrediction`].
+        StalePrediction => "stale_prediction",
+            "A new head arrived between predict and sim. Normal at block boundaries.";
+        /// See [`SimError::Probe`].
+        Probe => "probe",
+            "Reading the executor's WETH balance in revm failed. Check executor.address and market.base-tokens.";
+        /// See [`SimError::State`].
+        StateFetch => "state_fetch",
+            "The node did not serve state the simulation needs. Many: the node is slow or unreachable.";
+    }
+}
+
 impl SimError {
-    /// The reason label counted in `searcher_skips_total{stage="sim", reason}`.
-    pub const fn reason(&self) -> &'static str {
+    /// The kind (the counted reason).
+    pub const fn kind(&self) -> SimSkip {
         match self {
-            Self::Invalid { .. } => "invalid",
-            Self::VictimFailed { .. } => "victim_failed",
-            Self::BackrunReverted { .. } => "backrun_reverted",
-            Self::BackrunHalted { .. } => "backrun_halted",
-            Self::StalePrediction { .. } => "stale_prediction",
-            Self::Probe(_) => "probe",
-            Self::State(_) => "state_fetch",
+            Self::Invalid { .. } => SimSkip::Invalid,
+            Self::VictimFailed { .. } => SimSkip::VictimFailed,
+            Self::BackrunReverted { .. } => SimSkip::BackrunReverted,
+            Self::BackrunHalted { .. } => SimSkip::BackrunHalted,
+            Self::StalePrediction { .. } => SimSkip::StalePrediction,
+            Self::Probe(_) => SimSkip::Probe,
+            Self::State(_) => SimSkip::StateFetch,
         }
     }
 

@@ -10,7 +10,7 @@
 
 mod error;
 
-pub use error::SimError;
+pub use error::{SimError, SimSkip};
 
 use crate::{
     abi::IERC20,
@@ -105,7 +105,7 @@ impl Simulator {
         victim: TxEnv,
         backrun: TxEnv,
     ) -> Result<SimOutcome, SimError> {
-        let _timer = StageTimer::start("sim");
+        let _timer = StageTimer::start(m::StageName::Sim);
         let result = self.run(head, Victim::Execute(victim), backrun);
         self.record(head, &result);
         result
@@ -121,7 +121,7 @@ impl Simulator {
         victim: &Prediction,
         backrun: TxEnv,
     ) -> Result<SimOutcome, SimError> {
-        let _timer = StageTimer::start("sim");
+        let _timer = StageTimer::start(m::StageName::Sim);
         let result = if victim.victim_state.head_hash == head.info().hash {
             self.run(head, Victim::Replay(&victim.victim_state, victim.gas_used), backrun)
         } else {
@@ -142,8 +142,8 @@ impl Simulator {
                 "simulated"
             ),
             Err(err) => {
-                m::skip("sim", err.reason());
-                debug!(target: "searcher::sim", head = head.number(), reason = err.reason(), %err, "bundle dropped");
+                m::skip(err.kind());
+                debug!(target: "searcher::sim", head = head.number(), reason = err.kind().as_str(), %err, "bundle dropped");
             }
         }
     }

@@ -29,10 +29,29 @@ pub(super) struct FetchedAccount {
     pub(super) code: Option<Bytes>,
 }
 
+/// Where the state layer's node reads go.
+#[derive(Debug, Clone)]
+pub(super) enum Source {
+    /// One provider for the cache's life (tests, benchmarks).
+    Fixed(DynProvider),
+    /// The engine's shared connection: after the watch stage reconnects, reads go through the
+    /// new provider.
+    Node(crate::watch::NodeClient),
+}
+
+impl Source {
+    pub(super) fn provider(&self) -> DynProvider {
+        match self {
+            Self::Fixed(p) => p.clone(),
+            Self::Node(node) => node.provider(),
+        }
+    }
+}
+
 /// The node connection of the state layer.
 #[derive(Debug, Clone)]
 pub(super) struct Fetcher {
-    pub(super) provider: DynProvider,
+    pub(super) source: Source,
     /// Runtime used when a miss is fetched from a thread outside any tokio runtime.
     pub(super) handle: Handle,
     pub(super) timeout: Duration,
@@ -64,10 +83,10 @@ impl Fetcher {
         let what = || format!("account {address}");
         let block = BlockId::from(at);
         self.timed(what, async {
-            let balance = self.provider.get_balance(address).block_id(block);
-            let nonce = self.provider.get_transaction_count(address).block_id(block);
+            let balance = self.source.provider().get_balance(address).block_id(block);
+            let nonce = self.source.provider().get_transaction_count(address).block_id(block);
             if with_code {
-                let code = self.provider.get_code_at(address).block_id(block);
+                let code = self.source.provider().get_code_at(address).block_id(block);
                 let (balance, nonce, code) = tokio::join!(balance, nonce, code);
                 Ok(FetchedAccount {
                     balance: balance.map_err(transport(what))?,
@@ -90,7 +109,8 @@ impl Fetcher {
     pub(super) async fn storage(&self, at: B256, address: Address, slot: U256) -> Result<U256> {
         let what = || format!("storage {address}[{slot:#x}]");
         self.timed(what, async {
-            self.provider
+            self.source
+                .provider()
                 .get_storage_at(address, slot)
                 .block_id(BlockId::from(at))
                 .await
@@ -104,7 +124,8 @@ impl Fetcher {
         let what = || format!("block {number}");
         self.timed(what, async {
             let block = self
-                .provider
+                .source
+                .provider()
                 .get_block_by_number(number.into())
                 .await
                 .map_err(transport(what))?
@@ -119,7 +140,8 @@ impl Fetcher {
         let what = || "latest block".to_owned();
         self.timed(what, async {
             let block = self
-                .provider
+                .source
+                .provider()
                 .get_block_by_number(alloy::eips::BlockNumberOrTag::Latest)
                 .await
                 .map_err(transport(what))?
@@ -141,7 +163,8 @@ impl Fetcher {
         });
         let traces = self
             .timed(what, async {
-                self.provider
+                self.source
+                    .provider()
                     .debug_trace_block_by_hash(hash, options)
                     .await
                     .map_err(transport(what))

@@ -4,8 +4,9 @@
 //!
 //! ## Shape
 //!
-//! - [`StateCache`] owns the node connection and the current [`HeadState`]; the watch stage
-//!   hands it each new head ([`StateCache::advance`]).
+//! - [`StateCache`] owns the node connection and the current [`HeadState`]; the engine's head
+//!   task builds each new head's state ([`StateCache::prepare`]) and publishes it together
+//!   with the market ([`StateCache::publish`]); [`StateCache::advance`] does both at once.
 //! - [`HeadState`] is an immutable snapshot of block N's state that fills itself lazily: it
 //!   implements revm's [`DatabaseRef`], so any number of predictions and simulations read it
 //!   concurrently, each through its own write overlay ([`HeadState::evm`] wraps it in a
@@ -306,14 +307,26 @@ impl HeadState {
             return 0;
         }
         let concurrency = self.shared.config.prefetch_concurrency.max(1);
-        let account_reads = stream::iter(accounts)
-            .map(|(address, last_used)| async move {
+        // Futures built up front and results handled in plain loops (no `async` closures
+        // over `self`): rustc can then prove the head task's future `Send`.
+        let account_reads: Vec<_> = accounts
+            .into_iter()
+            .map(|(address, last_used)| {
                 let known = self.known_code(address);
                 let fetched = self.shared.fetcher.account(self.info.hash, address, known.is_none());
-                (address, last_used, known, fetched.await)
+                async move { (address, last_used, known, fetched.await) }
             })
-            .buffer_unordered(concurrency)
-            .for_each(|(address, last_used, known, fetched)| async move {
+            .collect();
+        let slot_reads: Vec<_> = slots
+            .into_iter()
+            .map(|((address, slot), last_used)| {
+                let fetched = self.shared.fetcher.storage(self.info.hash, address, slot);
+                async move { (address, slot, last_used, fetched.await) }
+            })
+            .collect();
+        let accounts_done = async {
+            let mut reads = stream::iter(account_reads).buffer_unordered(concurrency);
+            while let Some((address, last_used, known, fetched)) = reads.next().await {
                 match fetched {
                     Ok(fetched) => {
                         ::metrics::counter!(metrics::PREFETCHES, "kind" => "account").increment(1);
@@ -323,14 +336,11 @@ impl HeadState {
                     }
                     Err(err) => self.fetch_failed("account", &err),
                 }
-            });
-        let slot_reads = stream::iter(slots)
-            .map(|((address, slot), last_used)| async move {
-                let value = self.shared.fetcher.storage(self.info.hash, address, slot).await;
-                (address, slot, last_used, value)
-            })
-            .buffer_unordered(concurrency)
-            .for_each(|(address, slot, last_used, value)| async move {
+            }
+        };
+        let slots_done = async {
+            let mut reads = stream::iter(slot_reads).buffer_unordered(concurrency);
+            while let Some((address, slot, last_used, value)) = reads.next().await {
                 match value {
                     Ok(value) => {
                         ::metrics::counter!(metrics::PREFETCHES, "kind" => "storage").increment(1);
@@ -338,8 +348,9 @@ impl HeadState {
                     }
                     Err(err) => self.fetch_failed("storage", &err),
                 }
-            });
-        tokio::join!(account_reads, slot_reads);
+            }
+        };
+        tokio::join!(accounts_done, slots_done);
         fetches
     }
 
@@ -515,8 +526,19 @@ impl StateCache {
     /// it at the latest block. Must be called inside a tokio runtime, whose handle serves misses
     /// fetched from threads outside it.
     pub async fn connect(provider: DynProvider, config: StateConfig) -> Result<Self> {
+        Self::start(fetch::Source::Fixed(provider), config).await
+    }
+
+    /// Like [`Self::connect`], reading through the engine's shared connection, so that reads
+    /// after a reconnect use the new provider.
+    pub async fn connect_node(node: crate::watch::NodeClient, config: StateConfig) -> Result<Self> {
+        Self::start(fetch::Source::Node(node), config).await
+    }
+
+    async fn start(source: fetch::Source, config: StateConfig) -> Result<Self> {
+        let provider = source.provider();
         let fetcher = Fetcher {
-            provider: provider.clone(),
+            source,
             handle: tokio::runtime::Handle::current(),
             timeout: config.fetch_timeout,
         };
@@ -548,9 +570,9 @@ impl StateCache {
         &self.shared.chain
     }
 
-    /// The provider the cache reads through.
-    pub fn provider(&self) -> &DynProvider {
-        &self.shared.fetcher.provider
+    /// The provider the cache reads through (now).
+    pub fn provider(&self) -> DynProvider {
+        self.shared.fetcher.source.provider()
     }
 
     /// Installs `header` as the new head: decides what the previous head's cache keeps (the
@@ -558,8 +580,28 @@ impl StateCache {
     /// fetches the dropped entries read in the last few heads again, then publishes it. A
     /// header equal to the current head is a no-op.
     pub async fn advance(&self, header: &Header) -> Result<Arc<HeadState>> {
-        let info = HeadInfo::from_header(header)?;
         let _guard = self.advancing.lock().await;
+        let next = self.prepare_unlocked(header).await?;
+        self.publish(Arc::clone(&next));
+        Ok(next)
+    }
+
+    /// Builds the state of `header` (diff, carry-over, prefetch) without publishing it: the
+    /// caller publishes it with [`Self::publish`] together with whatever must change at the
+    /// same instant (the engine: the market). Calls must not interleave with other head
+    /// changes (the engine's head task is the only caller).
+    pub async fn prepare(&self, header: &Header) -> Result<Arc<HeadState>> {
+        let _guard = self.advancing.lock().await;
+        self.prepare_unlocked(header).await
+    }
+
+    /// Makes `next` the current head.
+    pub fn publish(&self, next: Arc<HeadState>) {
+        *write(&self.current) = next;
+    }
+
+    async fn prepare_unlocked(&self, header: &Header) -> Result<Arc<HeadState>> {
+        let info = HeadInfo::from_header(header)?;
         let previous = self.head();
         if info.hash == previous.info.hash {
             return Ok(previous);
@@ -577,7 +619,7 @@ impl StateCache {
         } else {
             Invalidation::Unknown
         };
-        Ok(self.install(&previous, info, invalidation).await)
+        Ok(self.build(&previous, info, invalidation).await)
     }
 
     /// Installs a new head with a caller-supplied invalidation (e.g. from reth's chain
@@ -585,11 +627,13 @@ impl StateCache {
     pub async fn advance_with(&self, info: HeadInfo, invalidation: Invalidation) -> Arc<HeadState> {
         let _guard = self.advancing.lock().await;
         let previous = self.head();
-        self.install(&previous, info, invalidation).await
+        let next = self.build(&previous, info, invalidation).await;
+        self.publish(Arc::clone(&next));
+        next
     }
 
-    /// Builds the successor of `previous`, refetches its hot dropped entries and publishes it.
-    async fn install(
+    /// Builds the successor of `previous` and refetches its hot dropped entries.
+    async fn build(
         &self,
         previous: &HeadState,
         info: HeadInfo,
@@ -601,7 +645,6 @@ impl StateCache {
         let refetched = next.refetch(hot_accounts, hot_slots).await;
         next.origin = HeadOrigin { mode: invalidation.label(), carried, refetched };
         let next = Arc::new(next);
-        *write(&self.current) = Arc::clone(&next);
 
         let stats = next.stats();
         ::metrics::counter!(metrics::HEADS, "mode" => invalidation.label()).increment(1);
@@ -617,7 +660,7 @@ impl StateCache {
             carried_slots = carried.slots,
             refetched,
             elapsed_us = started.elapsed().as_micros() as u64,
-            "head installed"
+            "head prepared"
         );
         next
     }

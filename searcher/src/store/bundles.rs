@@ -4,10 +4,10 @@
 //! Wei amounts are stored as decimal text and summed in Rust as `U256`.
 
 use super::{Result, Store, StoreError};
-use alloy::primitives::{Address, B256, U256};
+use alloy::primitives::{Address, B256, I256, U256};
 use bundles::{fanout::SubmissionRecord, inclusion::InclusionStatus, outcome::RelayOutcome};
 use serde::Serialize;
-use sqlx::Row;
+use sqlx::{Row, SqliteConnection};
 use std::collections::BTreeMap;
 
 /// An opportunity the strategy found (whether or not it became a bundle).
@@ -21,12 +21,12 @@ pub struct OpportunityRecord {
     pub target_block: u64,
     /// The victim.
     pub victim_hash: B256,
-    /// The cycle, human-readable.
-    pub cycle: String,
+    /// The cycle (formatted when written, off the hot path).
+    pub cycle: Route,
     /// Sized input.
     pub amount_in: U256,
-    /// Native-math gross profit.
-    pub predicted_profit: U256,
+    /// Native-math gross profit (strategy's exact math).
+    pub native_profit: U256,
     /// revm's gross profit.
     pub simulated_profit: Option<U256>,
     /// Gas used in revm.
@@ -41,6 +41,39 @@ pub struct OpportunityRecord {
     pub backrun_hash: Option<B256>,
     /// `bundled` or the skip reason.
     pub status: String,
+}
+
+/// A cycle's route as recorded: each hop's DEX, pool and tokens. Built on the hot path without
+/// formatting anything; written as `0xWETH -(uniswap-v2 0xPAIR)-> 0xTKA -(...)-> 0xWETH`.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Route {
+    /// The hops in order.
+    pub hops: Vec<RouteHop>,
+}
+
+/// One hop of a [`Route`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RouteHop {
+    /// DEX name.
+    pub dex: std::sync::Arc<str>,
+    /// Pool address.
+    pub pool: Address,
+    /// Token sold.
+    pub token_in: Address,
+    /// Token bought.
+    pub token_out: Address,
+}
+
+impl std::fmt::Display for Route {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        if let Some(first) = self.hops.first() {
+            write!(f, "{}", first.token_in)?;
+        }
+        for hop in &self.hops {
+            write!(f, " -({} {})-> {}", hop.dex, hop.pool, hop.token_out)?;
+        }
+        Ok(())
+    }
 }
 
 /// A bundle handed to the relays.
@@ -60,8 +93,8 @@ pub struct BundleRecord {
     pub backrun_hash: B256,
     /// Unix ms.
     pub created_at_ms: u64,
-    /// Predicted (revm) gross profit, before gas and bid.
-    pub predicted_profit: U256,
+    /// revm's gross profit (the executor's WETH change across the backrun), before gas and bid.
+    pub simulated_profit: U256,
     /// Bid.
     pub bid: U256,
 }
@@ -71,8 +104,9 @@ pub struct BundleRecord {
 pub struct InclusionRecord {
     /// The verdict.
     pub status: InclusionStatus,
-    /// The executor's balance change in the landing block (landed only).
-    pub realised_profit: Option<U256>,
+    /// The executor's WETH change across the landed backrun (negative for a loss; landed
+    /// only).
+    pub realised_profit: Option<I256>,
     /// Unix ms.
     pub decided_at_ms: u64,
 }
@@ -120,8 +154,8 @@ pub struct BundleReview {
     pub victim_hash: B256,
     /// Backrun.
     pub backrun_hash: B256,
-    /// Predicted gross profit (wei, decimal).
-    pub predicted_profit: String,
+    /// revm's gross profit (wei, decimal).
+    pub simulated_profit: String,
     /// Bid (wei, decimal).
     pub bid: String,
     /// Verdict label, `pending` when undecided.
@@ -170,8 +204,8 @@ pub struct Totals {
     pub bundles: u64,
     /// Bundles landed.
     pub landed: u64,
-    /// Predicted gross profit of landed bundles (wei, decimal).
-    pub predicted_profit_landed: String,
+    /// revm's gross profit of landed bundles (wei, decimal).
+    pub simulated_profit_landed: String,
     /// Realised profit (wei, decimal).
     pub realised_profit: String,
     /// Bids paid (wei, decimal).
@@ -206,6 +240,10 @@ fn parse_u256(s: &str, what: &'static str) -> Result<U256> {
     s.parse().map_err(|_| StoreError::Corrupt { what, detail: format!("not a U256: {s}") })
 }
 
+fn parse_i256(s: &str, what: &'static str) -> Result<I256> {
+    s.parse().map_err(|_| StoreError::Corrupt { what, detail: format!("not an I256: {s}") })
+}
+
 fn b256(bytes: &[u8], what: &'static str) -> Result<B256> {
     B256::try_from(bytes)
         .map_err(|_| StoreError::Corrupt { what, detail: format!("{} bytes", bytes.len()) })
@@ -228,78 +266,30 @@ fn outcome_detail(outcome: &RelayOutcome) -> Option<String> {
     }
 }
 
+/// Credits a landing to the relay named like the block's builder (the devnet's convention,
+/// and the default of a relay without `builders`).
+pub fn credit_by_name(relay: &str, builder: &str) -> bool {
+    relay.eq_ignore_ascii_case(builder)
+}
+
 impl Store {
     /// Records an opportunity; returns its id.
     pub async fn record_opportunity(&self, o: &OpportunityRecord) -> Result<i64> {
-        let id = sqlx::query(
-            "INSERT INTO opportunities (created_at_ms, head_block, target_block, victim_hash, \
-             cycle, amount_in, predicted_profit, simulated_profit, gas_used, bid, bid_mode, \
-             net_profit, backrun_hash, status) \
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        )
-        .bind(to_i64(o.created_at_ms))
-        .bind(to_i64(o.head_block))
-        .bind(to_i64(o.target_block))
-        .bind(o.victim_hash.as_slice())
-        .bind(&o.cycle)
-        .bind(u256_text(o.amount_in))
-        .bind(u256_text(o.predicted_profit))
-        .bind(o.simulated_profit.map(u256_text))
-        .bind(o.gas_used.map(to_i64))
-        .bind(o.bid.map(u256_text))
-        .bind(o.bid_mode.as_deref())
-        .bind(o.net_profit.map(u256_text))
-        .bind(o.backrun_hash.as_ref().map(|h| h.as_slice()))
-        .bind(&o.status)
-        .execute(self.pool())
-        .await
-        .map_err(StoreError::query("insert opportunity"))?
-        .last_insert_rowid();
-        Ok(id)
+        let mut conn = self.pool().acquire().await.map_err(StoreError::query("acquire"))?;
+        insert_opportunity(&mut conn, o).await
     }
 
     /// Records a bundle (idempotent on its hash).
     pub async fn record_bundle(&self, b: &BundleRecord) -> Result<()> {
-        sqlx::query(
-            "INSERT OR IGNORE INTO bundles (bundle_hash, opportunity_id, target_block, \
-             replacement_uuid, victim_hash, backrun_hash, created_at_ms, predicted_profit, bid) \
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        )
-        .bind(b.bundle_hash.as_slice())
-        .bind(b.opportunity_id)
-        .bind(to_i64(b.target_block))
-        .bind(b.replacement_uuid.as_deref())
-        .bind(b.victim_hash.as_slice())
-        .bind(b.backrun_hash.as_slice())
-        .bind(to_i64(b.created_at_ms))
-        .bind(u256_text(b.predicted_profit))
-        .bind(u256_text(b.bid))
-        .execute(self.pool())
-        .await
-        .map_err(StoreError::query("insert bundle"))?;
-        Ok(())
+        let mut conn = self.pool().acquire().await.map_err(StoreError::query("acquire"))?;
+        insert_bundle(&mut conn, b).await
     }
 
     /// Records every relay's answer to one request, in one transaction.
     pub async fn record_submissions(&self, records: &[SubmissionRecord]) -> Result<()> {
         let mut tx = self.pool().begin().await.map_err(StoreError::query("begin submissions"))?;
         for r in records {
-            sqlx::query(
-                "INSERT INTO submissions (bundle_hash, kind, relay, method, sent_at_ms, \
-                 latency_us, http_status, outcome, detail) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            )
-            .bind(r.bundle_hash.as_slice())
-            .bind(r.kind.as_str())
-            .bind(&r.relay)
-            .bind(r.method)
-            .bind(to_i64(r.sent_at_ms))
-            .bind(i64::try_from(r.latency.as_micros()).unwrap_or(i64::MAX))
-            .bind(r.http_status.map(i64::from))
-            .bind(r.outcome.label())
-            .bind(outcome_detail(&r.outcome))
-            .execute(&mut *tx)
-            .await
-            .map_err(StoreError::query("insert submission"))?;
+            insert_submission(&mut tx, r).await?;
         }
         tx.commit().await.map_err(StoreError::query("commit submissions"))?;
         Ok(())
@@ -330,38 +320,8 @@ impl Store {
 
     /// Stores a bundle's verdict.
     pub async fn record_inclusion(&self, bundle_hash: B256, inc: &InclusionRecord) -> Result<()> {
-        let (landed_block, builder, fee_recipient, gas_used, bid_paid): VerdictColumns =
-            match &inc.status {
-                InclusionStatus::Landed(tx) | InclusionStatus::LandedInOtherBlock(tx) => (
-                    Some(tx.block),
-                    Some(tx.builder.clone()),
-                    Some(tx.fee_recipient),
-                    Some(tx.gas_used),
-                    Some(tx.bid_paid()),
-                ),
-                InclusionStatus::VictimLandedWithoutUs { block, builder } => {
-                    (Some(*block), Some(builder.clone()), None, None, None)
-                }
-                InclusionStatus::NotLanded => (None, None, None, None, None),
-            };
-        sqlx::query(
-            "UPDATE bundles SET inclusion = ?, landed_block = ?, builder = ?, fee_recipient = ?, \
-             realised_profit = ?, gas_used = ?, bid_paid = ?, decided_at_ms = ? \
-             WHERE bundle_hash = ?",
-        )
-        .bind(inc.status.label())
-        .bind(landed_block.map(to_i64))
-        .bind(builder)
-        .bind(fee_recipient.as_ref().map(|a| a.as_slice()))
-        .bind(inc.realised_profit.map(u256_text))
-        .bind(gas_used.map(to_i64))
-        .bind(bid_paid.map(u256_text))
-        .bind(to_i64(inc.decided_at_ms))
-        .bind(bundle_hash.as_slice())
-        .execute(self.pool())
-        .await
-        .map_err(StoreError::query("update inclusion"))?;
-        Ok(())
+        let mut conn = self.pool().acquire().await.map_err(StoreError::query("acquire"))?;
+        update_inclusion(&mut conn, bundle_hash, inc).await
     }
 
     /// Recent bundles with their relay answers, newest first.
@@ -369,7 +329,7 @@ impl Store {
         let limit = if filter.limit == 0 { 50 } else { filter.limit };
         let rows = sqlx::query(
             "SELECT bundle_hash, target_block, created_at_ms, victim_hash, backrun_hash, \
-             predicted_profit, bid, COALESCE(inclusion, 'pending'), landed_block, builder, \
+             simulated_profit, bid, COALESCE(inclusion, 'pending'), landed_block, builder, \
              realised_profit, gas_used, bid_paid FROM bundles b \
              WHERE created_at_ms >= ?1 \
                AND (?2 IS NULL OR COALESCE(inclusion, 'pending') = ?2) \
@@ -395,7 +355,7 @@ impl Store {
                 created_at_ms: u64::try_from(row.get::<i64, _>(2)).unwrap_or_default(),
                 victim_hash: b256(row.get::<&[u8], _>(3), "bundles.victim_hash")?,
                 backrun_hash: b256(row.get::<&[u8], _>(4), "bundles.backrun_hash")?,
-                predicted_profit: row.get(5),
+                simulated_profit: row.get(5),
                 bid: row.get(6),
                 inclusion: row.get(7),
                 landed_block: row.get::<Option<i64>, _>(8).and_then(|v| u64::try_from(v).ok()),
@@ -431,9 +391,17 @@ impl Store {
     }
 
     /// Per-relay acceptance, landing, median latency and profit since `since_ms`.
-    pub async fn relay_stats(&self, since_ms: u64) -> Result<Vec<RelayStats>> {
+    ///
+    /// A landing is credited to a relay only when `credits(relay, builder)` says the block's
+    /// builder is one the relay reaches (every relay accepts every bundle; only one builder
+    /// builds the block). Without relay configs, pass [`credit_by_name`].
+    pub async fn relay_stats(
+        &self,
+        since_ms: u64,
+        credits: impl Fn(&str, &str) -> bool,
+    ) -> Result<Vec<RelayStats>> {
         let rows = sqlx::query(
-            "SELECT s.relay, s.outcome, s.latency_us, b.inclusion, b.realised_profit \
+            "SELECT s.relay, s.outcome, s.latency_us, b.inclusion, b.realised_profit, b.builder \
              FROM submissions s LEFT JOIN bundles b ON b.bundle_hash = s.bundle_hash \
              WHERE s.kind = 'send' AND s.sent_at_ms >= ? ORDER BY s.relay",
         )
@@ -447,7 +415,7 @@ impl Store {
             accepted: u64,
             landed: u64,
             latencies: Vec<u64>,
-            profit: U256,
+            profit: I256,
         }
         let mut by_relay: BTreeMap<String, Acc> = BTreeMap::new();
         for row in rows {
@@ -457,10 +425,14 @@ impl Store {
             acc.latencies.push(u64::try_from(row.get::<i64, _>(2)).unwrap_or_default());
             if outcome == "accepted" {
                 acc.accepted += 1;
-                if row.get::<Option<String>, _>(3).as_deref() == Some("landed") {
+                let builder: Option<String> = row.get(5);
+                let relay: String = row.get(0);
+                if row.get::<Option<String>, _>(3).as_deref() == Some("landed")
+                    && builder.as_deref().is_some_and(|b| credits(&relay, b))
+                {
                     acc.landed += 1;
                     if let Some(p) = row.get::<Option<String>, _>(4) {
-                        acc.profit += parse_u256(&p, "bundles.realised_profit")?;
+                        acc.profit += parse_i256(&p, "bundles.realised_profit")?;
                     }
                 }
             }
@@ -493,7 +465,7 @@ impl Store {
                 .await
                 .map_err(StoreError::query("count opportunities"))?;
         let rows = sqlx::query(
-            "SELECT inclusion, predicted_profit, realised_profit, bid_paid, gas_used \
+            "SELECT inclusion, simulated_profit, realised_profit, bid_paid, gas_used \
              FROM bundles WHERE created_at_ms >= ?",
         )
         .bind(to_i64(since_ms))
@@ -504,21 +476,21 @@ impl Store {
             opportunities: u64::try_from(opportunities).unwrap_or_default(),
             bundles: 0,
             landed: 0,
-            predicted_profit_landed: String::new(),
+            simulated_profit_landed: String::new(),
             realised_profit: String::new(),
             bids_paid: String::new(),
             gas_used: 0,
         };
-        let (mut predicted, mut realised, mut bids) = (U256::ZERO, U256::ZERO, U256::ZERO);
+        let (mut simulated, mut realised, mut bids) = (U256::ZERO, I256::ZERO, U256::ZERO);
         for row in rows {
             t.bundles += 1;
             if row.get::<Option<String>, _>(0).as_deref() != Some("landed") {
                 continue;
             }
             t.landed += 1;
-            predicted += parse_u256(&row.get::<String, _>(1), "bundles.predicted_profit")?;
+            simulated += parse_u256(&row.get::<String, _>(1), "bundles.simulated_profit")?;
             if let Some(p) = row.get::<Option<String>, _>(2) {
-                realised += parse_u256(&p, "bundles.realised_profit")?;
+                realised += parse_i256(&p, "bundles.realised_profit")?;
             }
             if let Some(b) = row.get::<Option<String>, _>(3) {
                 bids += parse_u256(&b, "bundles.bid_paid")?;
@@ -526,11 +498,129 @@ impl Store {
             t.gas_used +=
                 row.get::<Option<i64>, _>(4).and_then(|g| u64::try_from(g).ok()).unwrap_or(0);
         }
-        t.predicted_profit_landed = predicted.to_string();
+        t.simulated_profit_landed = simulated.to_string();
         t.realised_profit = realised.to_string();
         t.bids_paid = bids.to_string();
         Ok(t)
     }
+}
+
+/// Inserts an opportunity; returns its id.
+pub(crate) async fn insert_opportunity(
+    conn: &mut SqliteConnection,
+    o: &OpportunityRecord,
+) -> Result<i64> {
+    let id = sqlx::query(
+        "INSERT INTO opportunities (created_at_ms, head_block, target_block, victim_hash, \
+             cycle, amount_in, native_profit, simulated_profit, gas_used, bid, bid_mode, \
+             net_profit, backrun_hash, status) \
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+    )
+    .bind(to_i64(o.created_at_ms))
+    .bind(to_i64(o.head_block))
+    .bind(to_i64(o.target_block))
+    .bind(o.victim_hash.as_slice())
+    .bind(o.cycle.to_string())
+    .bind(u256_text(o.amount_in))
+    .bind(u256_text(o.native_profit))
+    .bind(o.simulated_profit.map(u256_text))
+    .bind(o.gas_used.map(to_i64))
+    .bind(o.bid.map(u256_text))
+    .bind(o.bid_mode.as_deref())
+    .bind(o.net_profit.map(u256_text))
+    .bind(o.backrun_hash.as_ref().map(|h| h.as_slice()))
+    .bind(&o.status)
+    .execute(&mut *conn)
+    .await
+    .map_err(StoreError::query("insert opportunity"))?
+    .last_insert_rowid();
+    Ok(id)
+}
+
+/// Inserts a bundle (idempotent on its hash).
+pub(crate) async fn insert_bundle(conn: &mut SqliteConnection, b: &BundleRecord) -> Result<()> {
+    sqlx::query(
+        "INSERT OR IGNORE INTO bundles (bundle_hash, opportunity_id, target_block, \
+             replacement_uuid, victim_hash, backrun_hash, created_at_ms, simulated_profit, bid) \
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+    )
+    .bind(b.bundle_hash.as_slice())
+    .bind(b.opportunity_id)
+    .bind(to_i64(b.target_block))
+    .bind(b.replacement_uuid.as_deref())
+    .bind(b.victim_hash.as_slice())
+    .bind(b.backrun_hash.as_slice())
+    .bind(to_i64(b.created_at_ms))
+    .bind(u256_text(b.simulated_profit))
+    .bind(u256_text(b.bid))
+    .execute(&mut *conn)
+    .await
+    .map_err(StoreError::query("insert bundle"))?;
+    Ok(())
+}
+
+/// Inserts one relay's answer.
+pub(crate) async fn insert_submission(
+    conn: &mut SqliteConnection,
+    r: &SubmissionRecord,
+) -> Result<()> {
+    sqlx::query(
+        "INSERT INTO submissions (bundle_hash, kind, relay, method, sent_at_ms, \
+         latency_us, http_status, outcome, detail) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+    )
+    .bind(r.bundle_hash.as_slice())
+    .bind(r.kind.as_str())
+    .bind(&r.relay)
+    .bind(r.method)
+    .bind(to_i64(r.sent_at_ms))
+    .bind(i64::try_from(r.latency.as_micros()).unwrap_or(i64::MAX))
+    .bind(r.http_status.map(i64::from))
+    .bind(r.outcome.label())
+    .bind(outcome_detail(&r.outcome))
+    .execute(&mut *conn)
+    .await
+    .map_err(StoreError::query("insert submission"))?;
+    Ok(())
+}
+
+/// Updates a bundle's verdict.
+pub(crate) async fn update_inclusion(
+    conn: &mut SqliteConnection,
+    bundle_hash: B256,
+    inc: &InclusionRecord,
+) -> Result<()> {
+    let (landed_block, builder, fee_recipient, gas_used, bid_paid): VerdictColumns =
+        match &inc.status {
+            InclusionStatus::Landed(tx) | InclusionStatus::LandedInOtherBlock(tx) => (
+                Some(tx.block),
+                Some(tx.builder.clone()),
+                Some(tx.fee_recipient),
+                Some(tx.gas_used),
+                Some(tx.bid_paid()),
+            ),
+            InclusionStatus::VictimLandedWithoutUs { block, builder } => {
+                (Some(*block), Some(builder.clone()), None, None, None)
+            }
+            InclusionStatus::NotLanded => (None, None, None, None, None),
+        };
+    sqlx::query(
+        "UPDATE bundles SET inclusion = ?, landed_block = ?, builder = ?, fee_recipient = ?, \
+             realised_profit = ?, gas_used = ?, bid_paid = ?, decided_at_ms = ? \
+             WHERE bundle_hash = ?",
+    )
+    .bind(inc.status.label())
+    .bind(landed_block.map(to_i64))
+    .bind(builder)
+    .bind(fee_recipient.as_ref().map(|a| a.as_slice()))
+    .bind(inc.realised_profit.map(|p| p.to_string()))
+    .bind(gas_used.map(to_i64))
+    .bind(bid_paid.map(u256_text))
+    .bind(to_i64(inc.decided_at_ms))
+    .bind(bundle_hash.as_slice())
+    .execute(&mut *conn)
+    .await
+    .map_err(StoreError::query("update inclusion"))?;
+    Ok(())
 }
 
 #[cfg(test)]
@@ -563,9 +653,9 @@ mod tests {
             head_block: 9,
             target_block: 10,
             victim_hash: B256::repeat_byte(1),
-            cycle: "WETH -> TKA -> WETH".into(),
+            cycle: Route::default(),
             amount_in: U256::from(5),
-            predicted_profit: U256::from(1_000_000),
+            native_profit: U256::from(1_000_000),
             simulated_profit: Some(U256::from(1_000_000)),
             gas_used: Some(110_000),
             bid: Some(U256::from(900)),
@@ -584,7 +674,7 @@ mod tests {
             victim_hash: opp.victim_hash,
             backrun_hash: B256::repeat_byte(2),
             created_at_ms: 1_000,
-            predicted_profit: U256::from(1_000_000),
+            simulated_profit: U256::from(1_000_000),
             bid: U256::from(900),
         };
         store.record_bundle(&bundle).await.unwrap();
@@ -614,7 +704,7 @@ mod tests {
         };
         let inc = InclusionRecord {
             status: InclusionStatus::Landed(landed),
-            realised_profit: Some(U256::from(999_100)),
+            realised_profit: Some(I256::try_from(999_100).unwrap()),
             decided_at_ms: 2_000,
         };
         store.record_inclusion(hash, &inc).await.unwrap();
@@ -628,7 +718,13 @@ mod tests {
         let only_b = BundleFilter { relay: Some("zzz".into()), ..Default::default() };
         assert!(store.recent_bundles(&only_b).await.unwrap().is_empty());
 
-        let stats = store.relay_stats(0).await.unwrap();
+        // Relay `a` reaches builder-a, which built the block: only it is credited.
+        let stats = store
+            .relay_stats(0, |relay, builder| builder == format!("builder-{relay}"))
+            .await
+            .unwrap();
+        let by_name = store.relay_stats(0, credit_by_name).await.unwrap();
+        assert!(by_name.iter().all(|s| s.landed == 0), "no relay is named like builder-a");
         let a = stats.iter().find(|s| s.relay == "a").unwrap();
         assert_eq!((a.sent, a.accepted, a.landed), (1, 1, 1));
         assert_eq!(a.profit_landed, "999100");

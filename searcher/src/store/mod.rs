@@ -11,6 +11,9 @@
 
 pub mod bundles;
 pub mod market;
+pub mod writer;
+
+pub use writer::{WriteError, Writer};
 
 use sqlx::{
     SqlitePool,
@@ -52,6 +55,13 @@ pub enum StoreError {
         /// The driver's error.
         #[source]
         source: sqlx::Error,
+    },
+    /// A write failed and was not retried here (the writer holds such records; a bundle that
+    /// met it was not sent).
+    #[error("the store cannot be written: {detail}")]
+    Unavailable {
+        /// The failure of the write that was refused.
+        detail: String,
     },
     /// A row holds something this version cannot read.
     #[error("store row unreadable ({what}): {detail}")]
@@ -151,13 +161,27 @@ mod tests {
         assert_eq!(tables, 4);
     }
 
+    /// An in-memory database lives in its one connection: the pool must never close it (no
+    /// idle timeout, no lifetime, one connection kept), or every record would vanish.
     #[tokio::test]
-    async fn in_memory_survives_idle() {
+    async fn in_memory_store_never_drops_its_connection() {
         let store = Store::open_in_memory().await.unwrap();
-        let n: i64 = sqlx::query_scalar("SELECT count(*) FROM market_pools")
-            .fetch_one(store.pool())
+        let options = store.pool().options();
+        assert_eq!(options.get_idle_timeout(), None);
+        assert_eq!(options.get_max_lifetime(), None);
+        assert_eq!((options.get_min_connections(), options.get_max_connections()), (1, 1));
+        sqlx::query("INSERT INTO market_sync_head (id, block_number, block_hash, parent_hash) VALUES (1, 7, x'00', x'00')")
+            .execute(store.pool())
             .await
             .unwrap();
-        assert_eq!(n, 0);
+        // Released and taken again: the same database, with the row.
+        for _ in 0..3 {
+            let mut conn = store.pool().acquire().await.unwrap();
+            let n: i64 = sqlx::query_scalar("SELECT count(*) FROM market_sync_head")
+                .fetch_one(&mut *conn)
+                .await
+                .unwrap();
+            assert_eq!(n, 1);
+        }
     }
 }

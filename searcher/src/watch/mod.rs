@@ -2,11 +2,16 @@
 //!
 //! - [`node`]: the endpoint (IPC path or WS URL) and the shared provider every stage uses
 //!   (reth issue #17323: build one provider and reuse it).
-//! - [`stream`]: full pending transactions, new heads and logs of tracked pools, each on its
-//!   own bounded channel so no source blocks another; reconnects with backoff and resyncs.
+//! - [`stream`]: full pending transactions and new heads, each on its own bounded channel so
+//!   no source blocks another, and the connection's state; owns reconnection (its own backoff)
+//!   and counts every event it drops, by reason.
+//! - [`metrics`][self::metrics]: `searcher_watch_*`.
 
+pub mod metrics;
 pub mod node;
 pub mod stream;
 
 pub use node::{NodeClient, NodeEndpoint};
-pub use stream::{HeadEvent, LogBatch, PendingTx, WatchChannels, WatchConfig, Watcher};
+pub use stream::{
+    DropReason, HeadEvent, NodeStatus, PendingTx, Source, WatchChannels, WatchConfig, Watcher,
+};

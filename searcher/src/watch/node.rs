@@ -1,6 +1,17 @@
 //! The node endpoint and the shared provider.
+//!
+//! The connection never redials on its own: alloy's pubsub service would otherwise retry
+//! silently (3 s, 6 s, … 30 s) while every subscription waits. Here a dropped connection
+//! stops the service, every subscription ends, and the watch stage redials with its own
+//! backoff, counts it and alerts ([`super::stream`]). After [`NodeClient::reconnect`] every
+//! holder of the client sees the new provider through [`NodeClient::provider`].
 
-use alloy::providers::{DynProvider, IpcConnect, Provider, ProviderBuilder, WsConnect};
+use alloy::{
+    providers::{DynProvider, IpcConnect, Provider, ProviderBuilder, WsConnect},
+    pubsub::{ConnectionHandle, PubSubConnect},
+    rpc::client::ClientBuilder,
+    transports::{TransportErrorKind, TransportResult},
+};
 use serde::{Deserialize, Serialize};
 use std::{
     fmt,
@@ -77,23 +88,47 @@ pub struct NodeClient {
     current: Arc<RwLock<DynProvider>>,
 }
 
+/// A pubsub connector that dials once and refuses to redial: when the connection drops,
+/// alloy's service shuts down (a non-retryable error) instead of retrying on its own.
+#[derive(Debug, Clone)]
+struct DialOnce<C>(C);
+
+impl<C: PubSubConnect + Clone> PubSubConnect for DialOnce<C> {
+    fn is_local(&self) -> bool {
+        self.0.is_local()
+    }
+
+    async fn connect(&self) -> TransportResult<ConnectionHandle> {
+        self.0.connect().await
+    }
+
+    async fn try_reconnect(&self) -> TransportResult<ConnectionHandle> {
+        Err(TransportErrorKind::non_retryable_str("connection lost; the watch stage redials"))
+    }
+}
+
+/// Notifications alloy buffers per subscription when the caller does not say.
+pub const DEFAULT_SUBSCRIPTION_BUFFER: usize = super::stream::DEFAULT_SUBSCRIPTION_BUFFER;
+
 impl NodeClient {
     /// Connects to the endpoint.
     pub async fn connect(endpoint: NodeEndpoint) -> Result<Self, ConnectError> {
-        let provider = Self::dial(&endpoint).await?;
+        let provider = Self::dial(&endpoint, DEFAULT_SUBSCRIPTION_BUFFER).await?;
         Ok(Self { endpoint, current: Arc::new(RwLock::new(provider)) })
     }
 
-    async fn dial(endpoint: &NodeEndpoint) -> Result<DynProvider, ConnectError> {
-        let result = match endpoint {
+    async fn dial(endpoint: &NodeEndpoint, buffer: usize) -> Result<DynProvider, ConnectError> {
+        let client = match endpoint {
             NodeEndpoint::Ipc(path) => {
-                ProviderBuilder::new().connect_ipc(IpcConnect::new(path.clone())).await
+                ClientBuilder::default().pubsub(DialOnce(IpcConnect::new(path.clone()))).await
             }
-            NodeEndpoint::Ws(url) => ProviderBuilder::new().connect_ws(WsConnect::new(url)).await,
-        };
-        result
-            .map(|p| p.erased())
-            .map_err(|source| ConnectError { endpoint: endpoint.clone(), source })
+            NodeEndpoint::Ws(url) => {
+                ClientBuilder::default().pubsub(DialOnce(WsConnect::new(url))).await
+            }
+        }
+        .map_err(|source| ConnectError { endpoint: endpoint.clone(), source })?;
+        client.set_channel_size(buffer.max(1));
+        Ok(ProviderBuilder::new().connect_client(client).erased())
     }
 
     /// The endpoint.
@@ -106,9 +141,10 @@ impl NodeClient {
         self.current.read().unwrap_or_else(|e| e.into_inner()).clone()
     }
 
-    /// Dials again and swaps the shared provider.
-    pub async fn reconnect(&self) -> Result<DynProvider, ConnectError> {
-        let provider = Self::dial(&self.endpoint).await?;
+    /// Dials again (subscriptions buffering `buffer` notifications) and swaps the shared
+    /// provider.
+    pub async fn reconnect(&self, buffer: usize) -> Result<DynProvider, ConnectError> {
+        let provider = Self::dial(&self.endpoint, buffer).await?;
         *self.current.write().unwrap_or_else(|e| e.into_inner()) = provider.clone();
         Ok(provider)
     }

@@ -1,59 +1,72 @@
-//! The watch loop: subscriptions to full pending transactions, new heads and the logs of
-//! tracked pools, fanned out on three bounded channels.
+//! The watch loop: subscriptions to full pending transactions and new heads, fanned out on two
+//! bounded channels, with the node's connection state on a third.
 //!
-//! - No source blocks another: events are offered with `try_send`; a full channel drops the
-//!   event and counts it (`searcher_watch_drops_total{source}`). A dropped log marks the next
-//!   head `logs_complete = false`, so the consumer re-reads that block's logs.
-//! - Short cuts are healed inside alloy's pubsub service, which redials and resubscribes by
-//!   itself; consumers see at most a gap in head numbers, which they backfill. When that is not
-//!   enough (a stream ends, or no head arrives within `head_timeout` and a liveness probe
-//!   fails), the loop redials with exponential backoff, resubscribes, then emits
-//!   [`HeadEvent::Reconnected`] followed by the current head, so consumers resync by number.
+//! - **Nothing is lost silently.** alloy buffers each subscription in a broadcast channel; the
+//!   loop makes it large ([`WatchConfig::subscription_buffer`]) and reads it with `recv_result`,
+//!   so a lag (the buffer overran) and a notification that does not decode are counted, not
+//!   skipped with a debug line. A full consumer channel drops the event and counts it. Every
+//!   transaction the node announces therefore either reaches the engine or is counted in
+//!   `searcher_watch_drops_total{source, reason}` ([`DropReason`]).
+//! - **The loop owns reconnection.** The node connection never redials by itself (see
+//!   [`super::node`]): when it drops, every subscription ends, the loop publishes
+//!   [`NodeStatus::Down`] at once (alerts fire during the outage), redials with its own
+//!   backoff (milliseconds first, capped at [`WatchConfig::backoff_max`]), resubscribes, then
+//!   emits [`HeadEvent::Reconnected`] followed by the current head, so consumers resync by
+//!   number (the market joins the new head to its chain, rolling back a reorg across the
+//!   outage). A node that stays silent past `head_timeout` and fails a probe is redialled too.
+//! - No source blocks another: events are offered with `try_send`.
 //! - It stops when asked through the shutdown channel or when every consumer has gone.
+//!
+//! Data flows one way: nothing is pushed back into this stage. (The market reads each block's
+//! logs itself with `eth_getLogs`, which also covers reconnect gaps.)
 
-use super::node::NodeClient;
-use crate::metrics::{WATCH_DROPS_TOTAL, WATCH_EVENTS_TOTAL, WATCH_RECONNECTS_TOTAL};
+use super::{
+    metrics::WatchMetrics,
+    node::{ConnectError, NodeClient},
+};
 use alloy::{
-    primitives::Address,
     providers::{DynProvider, Provider},
-    rpc::types::{Filter, Header, Log, Transaction},
+    pubsub::Subscription,
+    rpc::types::{Header, Transaction},
 };
-use futures::{Stream, StreamExt, stream};
-use std::{
-    pin::Pin,
-    sync::Arc,
-    time::{Duration, Instant},
-};
-use tokio::sync::{mpsc, watch};
+use serde::de::DeserializeOwned;
+use std::time::{Duration, Instant};
+use tokio::sync::{broadcast::error::RecvError, mpsc, watch};
 use tracing::{debug, info, warn};
 
 /// Channel sizes and timings.
 #[derive(Debug, Clone)]
 pub struct WatchConfig {
-    /// Pending-transaction channel capacity.
+    /// Pending-transaction channel capacity (watch → engine).
     pub pending_capacity: usize,
     /// Head channel capacity.
     pub heads_capacity: usize,
-    /// Log channel capacity.
-    pub logs_capacity: usize,
+    /// Notifications alloy buffers per subscription before the oldest are overwritten (a
+    /// counted `subscription_lag` drop). alloy's default is 16, which a burst overruns.
+    pub subscription_buffer: usize,
     /// First reconnect delay.
     pub backoff_initial: Duration,
-    /// Longest reconnect delay.
+    /// Longest reconnect delay: the node is redialled at least this often while it is down.
     pub backoff_max: Duration,
-    /// Without a head for this long, the node is probed and, if silent, reconnected.
+    /// Without a head for this long, the node is probed and, if silent, redialled.
     pub head_timeout: Duration,
     /// How long the liveness probe may take.
     pub probe_timeout: Duration,
 }
 
+/// Default capacity of the pending-transaction channel.
+pub const DEFAULT_PENDING_CAPACITY: usize = 16_384;
+/// Default alloy subscription buffer.
+pub const DEFAULT_SUBSCRIPTION_BUFFER: usize = 65_536;
+
 impl Default for WatchConfig {
     fn default() -> Self {
         Self {
-            pending_capacity: 4096,
+            pending_capacity: DEFAULT_PENDING_CAPACITY,
             heads_capacity: 256,
-            logs_capacity: 8192,
-            backoff_initial: Duration::from_millis(100),
-            backoff_max: Duration::from_secs(5),
+            subscription_buffer: DEFAULT_SUBSCRIPTION_BUFFER,
+            backoff_initial: Duration::from_millis(25),
+            backoff_max: Duration::from_millis(400),
             head_timeout: Duration::from_secs(36),
             probe_timeout: Duration::from_secs(3),
         }
@@ -78,8 +91,6 @@ pub enum HeadEvent {
         header: Box<Header>,
         /// When it was received.
         received_at: Instant,
-        /// False if a tracked-pool log was dropped since the previous head: re-read the logs.
-        logs_complete: bool,
     },
     /// The connection was re-established after `downtime`; anything since the last head may
     /// have been missed. A `New` head follows.
@@ -89,13 +100,62 @@ pub enum HeadEvent {
     },
 }
 
-/// A log of a tracked pool.
-#[derive(Debug, Clone)]
-pub struct LogBatch {
-    /// The log.
-    pub log: Log,
-    /// When it was received.
-    pub received_at: Instant,
+/// The node connection as the watch loop sees it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum NodeStatus {
+    /// Subscribed and receiving.
+    Connected,
+    /// Lost at `since`; the loop is redialling.
+    Down {
+        /// When the connection was lost.
+        since: Instant,
+        /// Why.
+        reason: String,
+    },
+}
+
+/// Why the watch stage dropped an event (the `reason` label of
+/// `searcher_watch_drops_total`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum DropReason {
+    /// The consumer's channel was full.
+    ConsumerFull,
+    /// alloy's subscription buffer overran before the loop read it (the count is exact).
+    SubscriptionLag,
+    /// The node sent a notification that does not decode as the subscription's type.
+    Undecodable,
+}
+
+impl DropReason {
+    /// Every reason, for docs and metric pre-registration.
+    pub const ALL: [Self; 3] = [Self::ConsumerFull, Self::SubscriptionLag, Self::Undecodable];
+
+    /// The metric label.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Self::ConsumerFull => "consumer_full",
+            Self::SubscriptionLag => "subscription_lag",
+            Self::Undecodable => "undecodable",
+        }
+    }
+
+    /// What it means and what to do.
+    pub const fn help(self) -> &'static str {
+        match self {
+            Self::ConsumerFull => {
+                "The engine did not take events as fast as they came and the bounded channel \
+                 filled. Sustained: raise watch capacity or reduce load on the hot path."
+            }
+            Self::SubscriptionLag => {
+                "alloy's per-subscription buffer overran before the watch loop read it. \
+                 Sustained: the watch task is starved of CPU."
+            }
+            Self::Undecodable => {
+                "The node sent a notification that is not a valid transaction or header (a \
+                 new transaction type, or a broken node). Check the node version."
+            }
+        }
+    }
 }
 
 /// The consumer ends of the watch loop.
@@ -105,33 +165,51 @@ pub struct WatchChannels {
     pub pending: mpsc::Receiver<PendingTx>,
     /// New heads and reconnect notices.
     pub heads: mpsc::Receiver<HeadEvent>,
-    /// Logs of tracked pools.
-    pub logs: mpsc::Receiver<LogBatch>,
+    /// The node connection's state (changes as they happen).
+    pub status: watch::Receiver<NodeStatus>,
 }
 
 struct Senders {
     pending: mpsc::Sender<PendingTx>,
     heads: mpsc::Sender<HeadEvent>,
-    logs: mpsc::Sender<LogBatch>,
-    logs_dropped: bool,
+    status: watch::Sender<NodeStatus>,
+    metrics: WatchMetrics,
 }
 
 impl Senders {
     fn all_closed(&self) -> bool {
-        self.pending.is_closed() && self.heads.is_closed() && self.logs.is_closed()
+        self.pending.is_closed() && self.heads.is_closed()
+    }
+
+    fn offer<T>(&self, tx: &mpsc::Sender<T>, value: T, source: Source) {
+        self.metrics.received(source);
+        match tx.try_send(value) {
+            Ok(()) => {}
+            Err(mpsc::error::TrySendError::Full(_)) => {
+                self.metrics.dropped(source, DropReason::ConsumerFull, 1);
+            }
+            // A consumer that went away is not a drop; the loop notices when all have gone.
+            Err(mpsc::error::TrySendError::Closed(_)) => {}
+        }
     }
 }
 
-fn offer<T>(tx: &mpsc::Sender<T>, value: T, source: &'static str) -> bool {
-    metrics::counter!(WATCH_EVENTS_TOTAL, "source" => source).increment(1);
-    match tx.try_send(value) {
-        Ok(()) => true,
-        Err(mpsc::error::TrySendError::Full(_)) => {
-            metrics::counter!(WATCH_DROPS_TOTAL, "source" => source).increment(1);
-            false
+/// The subscriptions the loop reads (the `source` label).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Source {
+    /// Full pending transactions.
+    Pending,
+    /// New heads.
+    Heads,
+}
+
+impl Source {
+    /// The metric label.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Self::Pending => "pending",
+            Self::Heads => "heads",
         }
-        // A consumer that went away is not a drop; the loop notices when all have gone.
-        Err(mpsc::error::TrySendError::Closed(_)) => true,
     }
 }
 
@@ -141,45 +219,70 @@ enum SessionEnd {
     Lost(String),
 }
 
-type BoxStream<T> = Pin<Box<dyn Stream<Item = T> + Send>>;
+/// What one read of a subscription produced.
+enum Read<T> {
+    Item(T),
+    /// Counted already; read again.
+    Skip,
+    Closed,
+}
+
+async fn read<T: DeserializeOwned>(
+    sub: &mut Subscription<T>,
+    source: Source,
+    metrics: &WatchMetrics,
+) -> Read<T> {
+    match sub.recv_result().await {
+        Ok(Ok(item)) => Read::Item(item),
+        Ok(Err(err)) => {
+            metrics.dropped(source, DropReason::Undecodable, 1);
+            debug!(target: "searcher::watch", source = source.as_str(), %err, "undecodable notification");
+            Read::Skip
+        }
+        Err(RecvError::Lagged(n)) => {
+            metrics.dropped(source, DropReason::SubscriptionLag, n);
+            warn!(target: "searcher::watch", source = source.as_str(), lost = n, "subscription buffer overran");
+            Read::Skip
+        }
+        Err(RecvError::Closed) => Read::Closed,
+    }
+}
 
 /// The watch loop.
 #[derive(Debug)]
 pub struct Watcher;
 
 impl Watcher {
-    /// Spawns the loop. `tracked` holds the pool addresses whose logs to carry (changes
-    /// resubscribe); `shutdown` set to `true` stops it.
+    /// Spawns the loop; `shutdown` set to `true` stops it.
     pub fn spawn(
         client: NodeClient,
         config: WatchConfig,
-        tracked: watch::Receiver<Arc<Vec<Address>>>,
         shutdown: watch::Receiver<bool>,
     ) -> (WatchChannels, tokio::task::JoinHandle<()>) {
         let (pending_tx, pending) = mpsc::channel(config.pending_capacity);
         let (heads_tx, heads) = mpsc::channel(config.heads_capacity);
-        let (logs_tx, logs) = mpsc::channel(config.logs_capacity);
-        let senders =
-            Senders { pending: pending_tx, heads: heads_tx, logs: logs_tx, logs_dropped: false };
-        let handle = tokio::spawn(run(client, config, tracked, shutdown, senders));
-        (WatchChannels { pending, heads, logs }, handle)
+        let (status_tx, status) = watch::channel(NodeStatus::Connected);
+        let senders = Senders {
+            pending: pending_tx,
+            heads: heads_tx,
+            status: status_tx,
+            metrics: WatchMetrics,
+        };
+        let handle = tokio::spawn(run(client, config, shutdown, senders));
+        (WatchChannels { pending, heads, status }, handle)
     }
 }
 
 async fn run(
     client: NodeClient,
     config: WatchConfig,
-    mut tracked: watch::Receiver<Arc<Vec<Address>>>,
     mut shutdown: watch::Receiver<bool>,
-    mut senders: Senders,
+    senders: Senders,
 ) {
-    let mut backoff = config.backoff_initial;
     let mut lost_at: Option<Instant> = None;
     let mut provider = client.provider();
     loop {
-        let started = Instant::now();
-        let end =
-            session(&provider, &config, &mut tracked, &mut shutdown, &mut senders, lost_at).await;
+        let end = session(&provider, &config, &mut shutdown, &senders, &mut lost_at).await;
         match end {
             SessionEnd::Shutdown => {
                 info!(target: "searcher::watch", "watch stopped");
@@ -191,36 +294,42 @@ async fn run(
             }
             SessionEnd::Lost(reason) => {
                 warn!(target: "searcher::watch", endpoint = %client.endpoint(), %reason, "node connection lost");
-                lost_at.get_or_insert_with(Instant::now);
-                if started.elapsed() > Duration::from_secs(30) {
-                    backoff = config.backoff_initial;
-                }
+                let since = *lost_at.get_or_insert_with(Instant::now);
+                senders.status.send_replace(NodeStatus::Down { since, reason });
             }
         }
-        // Reconnect with backoff until it works or we are told to stop.
-        loop {
-            tokio::select! {
-                _ = tokio::time::sleep(backoff) => {}
-                _ = shutdown.changed() => return,
-            }
-            backoff = (backoff * 2).min(config.backoff_max);
-            metrics::counter!(WATCH_RECONNECTS_TOTAL).increment(1);
-            match client.reconnect().await {
-                Ok(p) => {
-                    provider = p;
-                    break;
-                }
-                Err(err) => {
-                    warn!(target: "searcher::watch", %err, backoff_ms = backoff.as_millis() as u64, "reconnect failed");
-                }
-            }
+        match redial(&client, &config, &mut shutdown, &senders.metrics).await {
+            Some(p) => provider = p,
+            None => return,
         }
     }
 }
 
-/// Whether the node answers `eth_blockNumber` within the probe timeout. (alloy's pubsub
-/// service reconnects by itself after short cuts; a request stuck behind its retries counts as
-/// no answer.)
+/// Redials with backoff until it works (`Some`) or shutdown is asked (`None`).
+async fn redial(
+    client: &NodeClient,
+    config: &WatchConfig,
+    shutdown: &mut watch::Receiver<bool>,
+    metrics: &WatchMetrics,
+) -> Option<DynProvider> {
+    let mut backoff = config.backoff_initial;
+    loop {
+        metrics.reconnect_attempt();
+        match client.reconnect(config.subscription_buffer).await {
+            Ok(p) => return Some(p),
+            Err(ConnectError { source, .. }) => {
+                debug!(target: "searcher::watch", err = %source, backoff_ms = backoff.as_millis() as u64, "redial failed");
+            }
+        }
+        tokio::select! {
+            _ = tokio::time::sleep(backoff) => {}
+            _ = shutdown.changed() => return None,
+        }
+        backoff = (backoff * 2).min(config.backoff_max);
+    }
+}
+
+/// Whether the node answers `eth_blockNumber` within the probe timeout.
 async fn probe(provider: &DynProvider, config: &WatchConfig) -> bool {
     matches!(
         tokio::time::timeout(config.probe_timeout, provider.get_block_number()).await,
@@ -228,62 +337,41 @@ async fn probe(provider: &DynProvider, config: &WatchConfig) -> bool {
     )
 }
 
-async fn subscribe_logs(
-    provider: &DynProvider,
-    addresses: &[Address],
-) -> Result<BoxStream<Log>, String> {
-    if addresses.is_empty() {
-        return Ok(Box::pin(stream::pending()));
-    }
-    let filter = Filter::new().address(addresses.to_vec());
-    let sub = provider.subscribe_logs(&filter).await.map_err(|e| e.to_string())?;
-    Ok(Box::pin(sub.into_stream()))
-}
-
 async fn session(
     provider: &DynProvider,
     config: &WatchConfig,
-    tracked: &mut watch::Receiver<Arc<Vec<Address>>>,
     shutdown: &mut watch::Receiver<bool>,
-    senders: &mut Senders,
-    lost_at: Option<Instant>,
+    senders: &Senders,
+    lost_at: &mut Option<Instant>,
 ) -> SessionEnd {
-    let heads = match provider.subscribe_blocks().await {
-        Ok(s) => s.into_stream(),
+    let mut heads = match provider.subscribe_blocks().await {
+        Ok(s) => s,
         Err(e) => return SessionEnd::Lost(format!("subscribe newHeads: {e}")),
     };
-    let pending = match provider.subscribe_full_pending_transactions().await {
-        Ok(s) => s.into_stream(),
+    let mut pending = match provider.subscribe_full_pending_transactions().await {
+        Ok(s) => s,
         Err(e) => return SessionEnd::Lost(format!("subscribe newPendingTransactions: {e}")),
     };
-    let addresses = tracked.borrow_and_update().clone();
-    let mut logs = match subscribe_logs(provider, &addresses).await {
-        Ok(s) => s,
-        Err(e) => return SessionEnd::Lost(format!("subscribe logs: {e}")),
-    };
-    let mut heads = Box::pin(heads);
-    let mut pending = Box::pin(pending);
 
-    if let Some(lost_at) = lost_at {
-        let downtime = lost_at.elapsed();
-        info!(target: "searcher::watch", downtime_ms = downtime.as_millis() as u64, "reconnected; resyncing");
-        offer(&senders.heads, HeadEvent::Reconnected { downtime }, "heads");
-        // Hand consumers the current head right away so they can backfill by number.
-        match provider.get_block_by_number(alloy::eips::BlockNumberOrTag::Latest).await {
-            Ok(Some(block)) => {
-                let event = HeadEvent::New {
-                    header: Box::new(block.header),
-                    received_at: Instant::now(),
-                    logs_complete: false,
-                };
-                offer(&senders.heads, event, "heads");
-            }
-            Ok(None) => {}
+    if let Some(since) = *lost_at {
+        // Hand consumers the current head right away so they resync by number.
+        let head = match provider.get_block_by_number(alloy::eips::BlockNumberOrTag::Latest).await {
+            Ok(head) => head,
             Err(e) => return SessionEnd::Lost(format!("fetching head after reconnect: {e}")),
+        };
+        let downtime = since.elapsed();
+        *lost_at = None;
+        senders.metrics.reconnected(downtime);
+        senders.status.send_replace(NodeStatus::Connected);
+        info!(target: "searcher::watch", downtime_ms = downtime.as_millis() as u64, "reconnected and resubscribed; resyncing");
+        senders.offer(&senders.heads, HeadEvent::Reconnected { downtime }, Source::Heads);
+        if let Some(block) = head {
+            let event =
+                HeadEvent::New { header: Box::new(block.header), received_at: Instant::now() };
+            senders.offer(&senders.heads, event, Source::Heads);
         }
     }
 
-    let mut tracked_open = true;
     let mut last_head = Instant::now();
     let mut watchdog = tokio::time::interval(config.head_timeout.max(Duration::from_millis(10)));
     watchdog.tick().await;
@@ -298,34 +386,20 @@ async fn session(
                     return SessionEnd::Shutdown;
                 }
             }
-            head = heads.next() => {
-                let Some(header) = head else { return SessionEnd::Lost("newHeads stream ended".into()) };
-                last_head = Instant::now();
-                metrics::gauge!(crate::metrics::HEAD_BLOCK).set(header.number as f64);
-                let logs_complete = !std::mem::take(&mut senders.logs_dropped);
-                offer(&senders.heads, HeadEvent::New { header: Box::new(header), received_at: last_head, logs_complete }, "heads");
-            }
-            log = logs.next() => {
-                let Some(log) = log else { return SessionEnd::Lost("logs stream ended".into()) };
-                if !offer(&senders.logs, LogBatch { log, received_at: Instant::now() }, "logs") {
-                    senders.logs_dropped = true;
+            head = read(&mut heads, Source::Heads, &senders.metrics) => match head {
+                Read::Item(header) => {
+                    last_head = Instant::now();
+                    senders.metrics.head(header.number);
+                    senders.offer(&senders.heads, HeadEvent::New { header: Box::new(header), received_at: last_head }, Source::Heads);
                 }
-            }
-            tx = pending.next() => {
-                let Some(tx) = tx else { return SessionEnd::Lost("pending stream ended".into()) };
-                offer(&senders.pending, PendingTx { tx, received_at: Instant::now() }, "pending");
-            }
-            changed = tracked.changed(), if tracked_open => {
-                if changed.is_err() {
-                    tracked_open = false; // the owner keeps the last set
-                } else {
-                    let addresses = tracked.borrow_and_update().clone();
-                    match subscribe_logs(provider, &addresses).await {
-                        Ok(s) => logs = s,
-                        Err(e) => return SessionEnd::Lost(format!("resubscribe logs: {e}")),
-                    }
-                }
-            }
+                Read::Skip => {}
+                Read::Closed => return SessionEnd::Lost("newHeads subscription closed".into()),
+            },
+            tx = read(&mut pending, Source::Pending, &senders.metrics) => match tx {
+                Read::Item(tx) => senders.offer(&senders.pending, PendingTx { tx, received_at: Instant::now() }, Source::Pending),
+                Read::Skip => {}
+                Read::Closed => return SessionEnd::Lost("newPendingTransactions subscription closed".into()),
+            },
             _ = watchdog.tick() => {
                 if last_head.elapsed() >= config.head_timeout && !probe(provider, config).await {
                     return SessionEnd::Lost("node silent: no head and probe failed".into());

@@ -79,7 +79,7 @@ async fn demo_lands_bundles_reports_profit_and_serves_metrics() {
     let json: serde_json::Value = serde_json::from_slice(&review.stdout).unwrap();
     assert_eq!(json["totals"]["landed"].as_u64(), Some(landed));
     for b in json["bundles"].as_array().unwrap().iter().filter(|b| b["inclusion"] == "landed") {
-        assert_eq!(b["predicted_profit"], b["realised_profit"], "exact to the wei: {b}");
+        assert_eq!(b["simulated_profit"], b["realised_profit"], "exact to the wei: {b}");
         assert!(b["builder"].as_str().unwrap().starts_with("devnet-builder-"));
     }
 }

@@ -8,10 +8,8 @@ use alloy::{
     providers::{IpcConnect, Provider, ProviderBuilder},
 };
 use futures::StreamExt;
-use searcher::{
-    abi::{IUniswapV2Pair, IUniswapV2Router02},
-    devnet::Role,
-};
+use searcher::abi::IUniswapV2Pair;
+use searcher_devnet::{Role, abi::IUniswapV2Router02};
 use std::time::Duration;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

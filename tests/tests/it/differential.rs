@@ -32,13 +32,17 @@ use alloy::{
     sol_types::{SolCall, SolEvent},
 };
 use searcher::{
-    abi::{ISwapRouter, IUniswapV2Pair, IUniswapV2Router02, IUniswapV3Pool},
-    devnet::{PoolKind, Role, fixtures},
+    abi::{IUniswapV2Pair, IUniswapV3Pool},
     market::{
         Market, PoolState, TickWindowPolicy,
         math::{V3PoolState, V3SwapResult, v3::tick_math},
     },
     store::Store,
+};
+use searcher_devnet::{
+    DevPoolKind, Role,
+    abi::{ISwapRouter, IUniswapV2Router02},
+    fixtures,
 };
 use std::collections::HashMap;
 
@@ -169,8 +173,8 @@ async fn native_math_equals_every_swap_the_real_pools_make() {
         .filter(|p| plain.contains(&p.token0) && plain.contains(&p.token1))
         .cloned()
         .collect();
-    let v2_pools: Vec<_> = pools.iter().filter(|p| p.kind == PoolKind::V2).cloned().collect();
-    let v3_pools: Vec<_> = pools.iter().filter(|p| p.kind == PoolKind::V3).cloned().collect();
+    let v2_pools: Vec<_> = pools.iter().filter(|p| p.kind == DevPoolKind::V2).cloned().collect();
+    let v3_pools: Vec<_> = pools.iter().filter(|p| p.kind == DevPoolKind::V3).cloned().collect();
     assert!(v2_pools.len() >= 4 && v3_pools.len() >= 2, "devnet pools: {pools:?}");
     seed_narrow_positions(&devnet, &v3_pools).await;
     market.sync_to_latest(&ipc, &store).await.expect("market sync");
@@ -402,11 +406,11 @@ async fn native_math_equals_every_swap_the_real_pools_make() {
 /// Positions one to eight spacings wide within 40 spacings of each V3 pool's price, so that
 /// swaps cross many initialized ticks.
 async fn seed_narrow_positions(
-    devnet: &searcher::devnet::Devnet,
-    v3_pools: &[searcher::devnet::DevPool],
+    devnet: &searcher_devnet::Devnet,
+    v3_pools: &[searcher_devnet::DevPool],
 ) {
     use alloy::primitives::aliases::I24;
-    use searcher::abi::INonfungiblePositionManager as Npm;
+    use searcher_devnet::abi::INonfungiblePositionManager as Npm;
     let mut rng = Rng(0xB0_75EE);
     let mut lp = fixtures::TxBatch::new(devnet, Role::Deployer).await.unwrap();
     for pool in v3_pools {

@@ -8,12 +8,12 @@ use alloy::{
 };
 use searcher::{
     abi::{IUniswapV2Pair, IUniswapV3Pool},
-    devnet::{
-        Devnet,
-        fixtures::{self, Activity, ManyPoolsSpec},
-    },
     market::{HealthFlags, Market, PoolState, math::TickInfo},
     store::Store,
+};
+use searcher_devnet::{
+    Devnet,
+    fixtures::{self, Activity, ManyPoolsSpec},
 };
 use std::collections::BTreeSet;
 
@@ -332,7 +332,8 @@ async fn deep_reorgs_and_large_gaps_reload_at_the_new_head() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_tick_window_follows_the_price() {
     use alloy::primitives::aliases::{U24, U160};
-    use searcher::{abi::ISwapRouter, devnet::Role, market::TickWindowPolicy};
+    use searcher::market::TickWindowPolicy;
+    use searcher_devnet::{Role, abi::ISwapRouter};
 
     let Some(devnet) = e2e::devnet_or_skip("market_window").await else { return };
     let provider = ipc(&devnet).await;

@@ -15,14 +15,13 @@ use alloy::{
     providers::Provider,
     signers::local::PrivateKeySigner,
 };
-use searcher::{
-    abi::{IERC20, IUniswapV2Router02},
-    devnet::{
-        DevBuilders, Devnet, Role,
-        setup::{
-            BlockTicker, DEMO_IDENTITY_KEY_ENV, DEMO_TRADING_KEY_ENV, SearcherSetup,
-            deploy_executor, fund_executor, searcher_config, write_config,
-        },
+use searcher::abi::IERC20;
+use searcher_devnet::{
+    DevBuilders, Devnet, Role,
+    abi::IUniswapV2Router02,
+    setup::{
+        BlockTicker, DEMO_IDENTITY_KEY_ENV, DEMO_TRADING_KEY_ENV, SearcherSetup, deploy_executor,
+        fund_executor, searcher_config, write_config,
     },
 };
 use std::{path::Path, process::Stdio, sync::Arc, time::Duration};
@@ -58,6 +57,44 @@ async fn metrics_text(addr: std::net::SocketAddr) -> String {
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
     panic!("metrics endpoint {url} never answered");
+}
+
+/// Every family the running engine exports has the `searcher_` prefix and a HELP text, and
+/// the families an operator needs after a landed bundle are there.
+fn assert_metric_families_are_described(metrics: &str) {
+    let mut families = Vec::new();
+    let mut described = std::collections::HashSet::new();
+    for line in metrics.lines() {
+        if let Some(rest) = line.strip_prefix("# TYPE ") {
+            families.push(rest.split_whitespace().next().unwrap_or_default().to_owned());
+        } else if let Some(rest) = line.strip_prefix("# HELP ") {
+            let mut parts = rest.splitn(2, ' ');
+            let name = parts.next().unwrap_or_default().to_owned();
+            if parts.next().is_some_and(|help| !help.trim().is_empty()) {
+                described.insert(name);
+            }
+        }
+    }
+    assert!(families.len() >= 15, "the engine exports its families: {families:?}");
+    for family in &families {
+        assert!(
+            family.starts_with("searcher_"),
+            "metric family {family} lacks the searcher_ prefix"
+        );
+        assert!(described.contains(family), "metric family {family} has no HELP text");
+    }
+    for needed in [
+        "searcher_stage_seconds",
+        "searcher_skips_total",
+        "searcher_watch_events_total",
+        "searcher_head_block",
+        "searcher_landed_total",
+        "searcher_realised_profit_eth",
+        "searcher_relay_submissions_total",
+        "searcher_store_records_total",
+    ] {
+        assert!(families.iter().any(|f| f == needed), "{needed} is exported");
+    }
 }
 
 fn counter(metrics: &str, name: &str, labels: &[&str]) -> f64 {
@@ -193,7 +230,7 @@ async fn operator_loop_lands_exact_profit_skips_small_gaps_and_obeys_the_kill_sw
     let b = landed[0];
     assert_eq!(b["landed_block"], report.number);
     assert_eq!(b["builder"], report.builder, "attributed to the block's builder");
-    let predicted: U256 = b["predicted_profit"].as_str().unwrap().parse().unwrap();
+    let predicted: U256 = b["simulated_profit"].as_str().unwrap().parse().unwrap();
     let realised: U256 = b["realised_profit"].as_str().unwrap().parse().unwrap();
     assert_eq!(realised, predicted, "realised profit equals the prediction to the wei");
     assert_eq!(
@@ -222,6 +259,7 @@ async fn operator_loop_lands_exact_profit_skips_small_gaps_and_obeys_the_kill_sw
     );
     let metrics = metrics_text(metrics_addr).await;
     assert!(counter(&metrics, "searcher_skips_total", &["kill_switch"]) >= 1.0);
+    assert_metric_families_are_described(&metrics);
 
     // 4. SIGTERM: graceful stop.
     let pid = child.id().expect("pid") as i32;

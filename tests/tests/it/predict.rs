@@ -12,10 +12,13 @@ use alloy::{
     rpc::types::{Header, Transaction, TransactionRequest, anvil::MineOptions},
 };
 use searcher::{
-    abi::{IERC20, ISwapRouter, IUniswapV2Pair, IUniswapV2Router02, IUniswapV3Pool},
-    devnet::{Devnet, PoolKind, Role},
-    predict::{PoolKindTag, PoolState, PredictError, Prediction, Predictor, TouchedPool},
+    abi::{IERC20, IUniswapV2Pair, IUniswapV3Pool},
+    predict::{PredictError, PredictedState, Prediction, Predictor, Protocol, TouchedPool},
     state::{HeadState, StateCache, StateConfig},
+};
+use searcher_devnet::{
+    DevPoolKind, Devnet, Role,
+    abi::{ISwapRouter, IUniswapV2Router02},
 };
 use std::{sync::Arc, time::Duration};
 
@@ -52,16 +55,16 @@ impl Fixture {
     }
 
     /// The tracked-pool lookup: every devnet pool.
-    pub(crate) fn lookup(&self) -> impl Fn(Address) -> Option<PoolKindTag> + use<> {
-        let pools: Vec<(Address, PoolKindTag)> = self
+    pub(crate) fn lookup(&self) -> impl Fn(Address) -> Option<Protocol> + use<> {
+        let pools: Vec<(Address, Protocol)> = self
             .devnet
             .addresses
             .pools
             .iter()
             .map(|p| {
                 let kind = match p.kind {
-                    PoolKind::V2 => PoolKindTag::V2,
-                    PoolKind::V3 => PoolKindTag::V3,
+                    DevPoolKind::V2 => Protocol::UniswapV2,
+                    DevPoolKind::V3 => Protocol::UniswapV3,
                 };
                 (p.address, kind)
             })
@@ -119,7 +122,7 @@ impl Fixture {
     pub(crate) async fn assert_on_chain(&self, pools: &[TouchedPool]) {
         for pool in pools {
             match pool.state {
-                PoolState::V2 { reserve0, reserve1 } => {
+                PredictedState::V2 { reserve0, reserve1 } => {
                     let r = IUniswapV2Pair::new(pool.address, &self.ipc)
                         .getReserves()
                         .call()
@@ -132,7 +135,7 @@ impl Fixture {
                         pool.address
                     );
                 }
-                PoolState::V3 { sqrt_price_x96, liquidity, tick, .. } => {
+                PredictedState::V3 { sqrt_price_x96, liquidity, tick, .. } => {
                     let v3 = IUniswapV3Pool::new(pool.address, &self.ipc);
                     let slot0 = v3.slot0().call().await.expect("slot0");
                     let on_chain_liquidity = v3.liquidity().call().await.expect("liquidity");
@@ -224,7 +227,7 @@ async fn swap_router_v3_swap_is_predicted_exactly() {
     let prediction = f.predict_mine_check(&victim).await;
     assert_eq!(prediction.pools.len(), 1);
     assert_eq!(prediction.pools[0].address, pool);
-    let PoolState::V3 { liquidity, ticks_changed, .. } = prediction.pools[0].state else {
+    let PredictedState::V3 { liquidity, ticks_changed, .. } = prediction.pools[0].state else {
         panic!("a V3 state");
     };
     assert!(!ticks_changed);
@@ -449,7 +452,7 @@ async fn dropped_transactions_carry_their_reason() {
     assert!(err.is_failed());
     assert!(matches!(reason(&out_of_gas), PredictError::OutOfGas { .. }));
     assert!(matches!(reason(&ours), PredictError::Ours));
-    assert_eq!(reason(&transfer).reason(), "not_contract_call");
+    assert_eq!(reason(&transfer).kind().as_str(), "not_contract_call");
 
     // The chain agrees: the reverting and out-of-gas swaps fail when mined.
     f.mine().await;

@@ -32,10 +32,8 @@ use bundles::{
     classify_inclusion, new_replacement_uuid,
     server::{INVALID_PARAMS, UNAUTHORIZED},
 };
-use searcher::{
-    abi::{IUniswapV2Router02, IWETH9},
-    devnet::{DevBuilders, Devnet, Role},
-};
+use searcher::abi::IWETH9;
+use searcher_devnet::{DevBuilders, Devnet, Role, abi::IUniswapV2Router02};
 use serde_json::{Value, json};
 use std::{
     collections::HashSet,

@@ -28,14 +28,15 @@ use alloy::{
 };
 use metrics_exporter_prometheus::{PrometheusBuilder, PrometheusHandle};
 use searcher::{
-    abi::{ISwapRouter, IUniswapV2Pair, IUniswapV2Router02, IWETH9},
-    devnet::{
-        DevBuilders, Devnet, Role,
-        fixtures::{HostilePools, create_hostile_pools},
-        setup::{BlockTicker, SearcherSetup, deploy_executor, fund_executor, searcher_config},
-    },
+    abi::{IUniswapV2Pair, IWETH9},
     engine::{Engine, EngineOptions, NoPlan},
     keys::Keys,
+};
+use searcher_devnet::{
+    DevBuilders, Devnet, Role,
+    abi::{ISwapRouter, IUniswapV2Router02},
+    fixtures::{HostilePools, create_hostile_pools},
+    setup::{BlockTicker, SearcherSetup, deploy_executor, fund_executor, searcher_config},
 };
 use std::{
     sync::{
@@ -126,9 +127,11 @@ fn blob_tx(signer: &PrivateKeySigner, chain_id: u64, nonce: u64, to: Address) ->
 /// market lock).
 async fn plan(engine: &Engine, tx: Transaction) -> Result<String, NoPlan> {
     let engine = engine.clone();
-    tokio::task::spawn_blocking(move || engine.plan_pending(&tx).map(|p| p.opportunity.cycle))
-        .await
-        .expect("the hot path does not panic")
+    tokio::task::spawn_blocking(move || {
+        engine.plan_pending(&tx).map(|p| p.opportunity.cycle.to_string())
+    })
+    .await
+    .expect("the hot path does not panic")
 }
 
 /// Sends a transaction from a dev account to the public mempool (gas limit explicit, so a

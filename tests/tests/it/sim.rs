@@ -15,12 +15,12 @@ use alloy::{
 };
 use searcher::{
     abi::{IERC20, IUniswapV2Pair, IWETH9},
-    devnet::Role,
     exec::calldata::{Bribe, Capital, Hop, PoolKind, Program},
-    predict::PoolState,
+    predict::PredictedState,
     sim::{ProfitProbe, SimError, SimOutcome, Simulator},
     state::tx_env,
 };
+use searcher_devnet::Role;
 use std::process::Command;
 
 /// What the chain realised for a mined `[victim, backrun]`, to compare with a [`SimOutcome`].
@@ -205,7 +205,7 @@ async fn executor_backrun_simulated_profit_is_realised_to_the_wei() {
     let prediction = f.predictor().predict_rpc(&head, &victim, &f.lookup()).expect("predicted");
     let uni = a.pool("uniswap-v2", a.weth, tka, None).unwrap().address;
     let sushi = a.pool("sushiswap", a.weth, tka, None).unwrap().address;
-    let PoolState::V2 { reserve0, reserve1 } = prediction.pools[0].state else { panic!("V2") };
+    let PredictedState::V2 { reserve0, reserve1 } = prediction.pools[0].state else { panic!("V2") };
     assert_eq!(prediction.pools[0].address, uni);
 
     // Cycle: WETH -> TKA on sushiswap, TKA -> WETH on uniswap-v2 (predicted reserves).

@@ -17,12 +17,10 @@
 //! How exactness is shown: unit tests on the values of the Uniswap test suites; property
 //! tests against line-by-line `U256` translations (mulDiv's CRT algorithm, TickMath, the
 //! literal tick bitmap) and for the invariants; all 1,774,545 ticks round-tripped (an ignored
-//! test, run in release); and differential tests (the `differential` test module) that run the
+//! test, run in release); and differential tests (`searcher/tests/it/differential`) that run the
 //! real v2-core and v3-core bytecode from the npm artifacts in revm and compare every swap,
 //! mint and burn to the wei.
 
-#[cfg(test)]
-mod differential;
 mod error;
 pub mod sizing;
 pub mod v2;

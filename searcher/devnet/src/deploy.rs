@@ -4,9 +4,7 @@
 //! swap through one DEX then opens a gap against the others.
 
 use super::{Artifact, Role, Toolchain};
-use crate::abi::{
-    IERC20, INonfungiblePositionManager, IUniswapV2Factory, IUniswapV2Router02, IWETH9,
-};
+use crate::abi::{INonfungiblePositionManager, IUniswapV2Router02};
 use alloy::{
     network::TransactionBuilder,
     primitives::{Address, B256, Bytes, U256, aliases::U24, b256},
@@ -16,6 +14,7 @@ use alloy::{
     sol_types::SolValue,
 };
 use eyre::{bail, eyre};
+use searcher::abi::{IERC20, IUniswapV2Factory, IWETH9};
 use serde::{Deserialize, Serialize};
 
 /// The pair init code hash Router02 expects; checked against the deployed factory's pairs.
@@ -79,7 +78,7 @@ pub struct DevToken {
 /// The kind of a devnet pool.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
-pub enum PoolKind {
+pub enum DevPoolKind {
     /// Uniswap V2-style pair.
     V2,
     /// Uniswap V3 pool.
@@ -92,7 +91,7 @@ pub struct DevPool {
     /// DEX name (`uniswap-v2`, `sushiswap`, `uniswap-v3`).
     pub dex: String,
     /// Kind.
-    pub kind: PoolKind,
+    pub kind: DevPoolKind,
     /// Pool address.
     pub address: Address,
     /// token0 (the lower address).
@@ -363,7 +362,7 @@ async fn seed_liquidity(
             let (token0, token1) = sort(a, b);
             addresses.pools.push(DevPool {
                 dex: dex.name.clone(),
-                kind: PoolKind::V2,
+                kind: DevPoolKind::V2,
                 address: pair,
                 token0,
                 token1,
@@ -429,7 +428,7 @@ async fn seed_v3_pool(
         .from(deployer)
         .into_transaction_request();
     send(provider, tx, "V3 createAndInitializePool").await?;
-    let factory = crate::abi::IUniswapV3Factory::new(addresses.uniswap_v3.factory, provider);
+    let factory = searcher::abi::IUniswapV3Factory::new(addresses.uniswap_v3.factory, provider);
     let pool = factory.getPool(token0, token1, fee24).call().await?;
 
     // Only the layout of positions uses floating point; amounts are integers.
@@ -464,7 +463,7 @@ async fn seed_v3_pool(
     }
     Ok(DevPool {
         dex: addresses.uniswap_v3.name.clone(),
-        kind: PoolKind::V3,
+        kind: DevPoolKind::V3,
         address: pool,
         token0,
         token1,

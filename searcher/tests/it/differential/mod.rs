@@ -123,7 +123,7 @@ impl Chain {
 /// Creation code from an npm artifact (`bytecode` as in Hardhat's and Waffle's JSON), or why
 /// it is unavailable.
 fn artifact(rel: &str) -> Result<Bytes, String> {
-    for root in crate::toolchain::candidate_roots() {
+    for root in searcher_devnet::toolchain::candidate_roots() {
         let path = root.join("node_modules").join(rel);
         if let Ok(text) = std::fs::read_to_string(&path) {
             let json: serde_json::Value = serde_json::from_str(&text).map_err(|e| e.to_string())?;

@@ -3,17 +3,17 @@
 //! the question); any other destination is refused before anything is sent.
 
 use super::{ConfigArgs, output};
-use crate::{
-    abi::{IERC20, IExecutor},
-    keys::KeySource,
-    watch::NodeEndpoint,
-};
 use alloy::{
     network::EthereumWallet,
     primitives::{Address, U256},
     providers::{DynProvider, IpcConnect, Provider, ProviderBuilder, WsConnect},
 };
 use eyre::{WrapErr, bail};
+use searcher::{
+    abi::{IERC20, IExecutor},
+    keys::KeySource,
+    watch::NodeEndpoint,
+};
 use std::io::{BufRead, IsTerminal, Write};
 
 /// `searcher sweep` arguments.

@@ -12,10 +12,10 @@ use rand::{Rng, SeedableRng, rngs::StdRng};
 
 use super::abi::{IV3Driver as IDriver, IV3Factory as IFactory, IV3Pool as IPool};
 use super::{Chain, artifact, cases, driver_code, log_uniform};
-use crate::market::math::MathError;
-use crate::market::math::v3::state::max_liquidity_per_tick;
-use crate::market::math::v3::tick_math::{get_sqrt_ratio_at_tick, get_tick_at_sqrt_ratio};
-use crate::market::math::v3::{
+use searcher::market::math::MathError;
+use searcher::market::math::v3::state::max_liquidity_per_tick;
+use searcher::market::math::v3::tick_math::{get_sqrt_ratio_at_tick, get_tick_at_sqrt_ratio};
+use searcher::market::math::v3::{
     MAX_SQRT_RATIO, MAX_TICK, MIN_SQRT_RATIO, MIN_TICK, TickWindow, V3PoolState, V3SwapResult,
 };
 

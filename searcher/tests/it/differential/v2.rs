@@ -10,9 +10,9 @@ use rand::{Rng, SeedableRng, rngs::StdRng};
 
 use super::abi::{IMockToken, IV2Factory, IV2Pair};
 use super::{CALLER, Chain, artifact, cases, driver_code, log_uniform, u};
-use crate::market::math::sizing::{optimal_v2_cycle, v2_chain_amount_out};
-use crate::market::math::v2::{MAX_RESERVE, get_amount_in, get_amount_out};
-use crate::market::math::{MathError, V2Fee, V2Hop};
+use searcher::market::math::sizing::{optimal_v2_cycle, v2_chain_amount_out};
+use searcher::market::math::v2::{MAX_RESERVE, get_amount_in, get_amount_out};
+use searcher::market::math::{MathError, V2Fee, V2Hop};
 
 struct V2Chain {
     chain: Chain,

@@ -15,7 +15,7 @@
 //!
 //! A whole-request error (anvil rejects e.g. a sender without funds for gas) fails the
 //! sequence. Simulation has no side effect on the chain: no trial blocks are mined, so the
-//! searcher's `newHeads` and log subscriptions never see a block that is later reverted.
+//! searcher's `newHeads` subscription never sees a block that is later reverted.
 
 use alloy::{
     consensus::{

@@ -1,6 +1,6 @@
 //! `searcher demo`: the whole loop on a local devnet, from nothing to a profit summary.
 //!
-//! 1. anvil with the real protocols (`searcher::devnet`) and two builder-relays taking turns;
+//! 1. anvil with the real protocols (`searcher_devnet`) and two builder-relays taking turns;
 //! 2. the executor deployed with `forge script script/Deploy.s.sol`, funded with WETH;
 //! 3. the searcher, in this process, against the devnet over IPC, with the relays' URLs;
 //! 4. a traffic generator sending victim swaps each block, some large enough to open a
@@ -9,22 +9,22 @@
 //!    the database left behind for `searcher bundles`.
 
 use super::{output, run};
-use crate::{
-    devnet::{
-        DevBuilders, Devnet, DevnetOptions, Role,
-        setup::{
-            BlockTicker, DEMO_IDENTITY_KEY_ENV, DEMO_TRADING_KEY_ENV, SearcherSetup,
-            deploy_executor, fund_executor, searcher_config, write_config,
-        },
-        traffic::{Traffic, VictimSize},
-    },
+use alloy::{primitives::U256, signers::local::PrivateKeySigner};
+use eyre::WrapErr;
+use indicatif::{ProgressBar, ProgressStyle};
+use searcher::{
     engine::{Engine, EngineOptions},
     keys::Keys,
     store::Store,
 };
-use alloy::{primitives::U256, signers::local::PrivateKeySigner};
-use eyre::WrapErr;
-use indicatif::{ProgressBar, ProgressStyle};
+use searcher_devnet::{
+    DevBuilders, Devnet, DevnetOptions, Role,
+    setup::{
+        BlockTicker, DEMO_IDENTITY_KEY_ENV, DEMO_TRADING_KEY_ENV, SearcherSetup, deploy_executor,
+        fund_executor, searcher_config, write_config,
+    },
+    traffic::{Traffic, VictimSize},
+};
 use std::{io::IsTerminal, net::SocketAddr, path::PathBuf, sync::Arc, time::Duration};
 use tokio::sync::watch;
 use tracing::info;
@@ -123,23 +123,24 @@ pub(super) async fn demo(args: DemoArgs) -> eyre::Result<()> {
 
     let store = Store::open(&db).await?;
     let totals = store.totals(0).await?;
-    let relays = store.relay_stats(0).await?;
+    let relays = store.relay_stats(0, searcher::store::bundles::credit_by_name).await?;
     store.close().await;
     let s = engine.stats();
     output::line("");
     output::line("searcher demo: summary");
     output::line(format!("  blocks           {}", args.blocks));
+    output::line(format!("  pending seen     {}", s.pending));
     output::line(format!(
-        "  victims seen     {} ({large} sent large enough to open a gap)",
+        "  victims          {} ({large} sent large enough to open a gap)",
         s.victims
     ));
     output::line(format!("  with candidates  {}", s.candidates));
     output::line(format!("  bundles sent     {}", s.bundles));
     output::line(format!("  landed           {}", totals.landed));
     output::line(format!(
-        "  profit realised  {} ETH (predicted {} ETH)",
+        "  profit realised  {} ETH (simulated {} ETH)",
         output::eth(&totals.realised_profit),
-        output::eth(&totals.predicted_profit_landed)
+        output::eth(&totals.simulated_profit_landed)
     ));
     output::line(format!(
         "  paid to builders {} ETH, gas used {}",

@@ -3,11 +3,11 @@
 //! kill switch.
 
 use super::ConfigArgs;
-use crate::{
+use eyre::WrapErr;
+use searcher::{
     engine::{Engine, EngineOptions},
     keys::Keys,
 };
-use eyre::WrapErr;
 use tokio::sync::watch;
 use tracing::{info, warn};
 
@@ -32,13 +32,18 @@ pub(super) async fn run(args: RunArgs) -> eyre::Result<()> {
 /// Installs the Prometheus exporter on `listen` (no-op when `None`).
 pub(crate) fn install_metrics(listen: Option<std::net::SocketAddr>) -> eyre::Result<()> {
     let Some(addr) = listen else { return Ok(()) };
-    metrics_exporter_prometheus::PrometheusBuilder::new()
-        .with_http_listener(addr)
-        .set_buckets(crate::metrics::LATENCY_BUCKETS)
-        .wrap_err("metric buckets")?
-        .install()
-        .wrap_err_with(|| format!("starting the Prometheus endpoint on {addr}"))?;
-    crate::metrics::describe();
+    let mut builder =
+        metrics_exporter_prometheus::PrometheusBuilder::new().with_http_listener(addr);
+    for (name, buckets) in searcher::metrics::buckets() {
+        builder = builder
+            .set_buckets_for_metric(
+                metrics_exporter_prometheus::Matcher::Full(name.into()),
+                buckets,
+            )
+            .wrap_err("metric buckets")?;
+    }
+    builder.install().wrap_err_with(|| format!("starting the Prometheus endpoint on {addr}"))?;
+    searcher::metrics::describe();
     info!(target: "searcher::cli", %addr, "metrics at http://{addr}/metrics");
     Ok(())
 }

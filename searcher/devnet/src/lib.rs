@@ -7,19 +7,23 @@
 //! on each DEX at consistent prices, and returns a typed handle with every address. anvil is
 //! stopped when the handle is dropped.
 //!
-//! This module is the only code in the project allowed to call `anvil_*` / `evm_*` methods:
+//! This crate is the only code in the project allowed to call `anvil_*` / `evm_*` methods:
 //! the searcher itself talks to the devnet exactly as it would to reth.
 
+#![cfg_attr(not(test), warn(unused_crate_dependencies))]
+
+pub mod abi;
 mod artifacts;
 mod deploy;
 pub mod fixtures;
 pub mod relay;
 pub mod setup;
+pub mod toolchain;
 pub mod traffic;
 
 pub use artifacts::Artifact;
 pub use deploy::{
-    DevPool, DevToken, DevnetAddresses, PoolKind, UNISWAP_V2_PAIR_INIT_CODE_HASH,
+    DevPool, DevPoolKind, DevToken, DevnetAddresses, UNISWAP_V2_PAIR_INIT_CODE_HASH,
     UNISWAP_V3_POOL_INIT_CODE_HASH, V2Dex, V3Dex,
 };
 pub use relay::{BlockReport, BuilderIdentity, DevBuilders, DevRelay};

@@ -2,7 +2,7 @@
 //! (the relays' stats APIs are gone). A table by default, `--json` for scripts.
 
 use super::{ConfigArgs, output};
-use crate::{
+use searcher::{
     engine::now_ms,
     store::{Store, bundles::BundleFilter},
 };
@@ -41,9 +41,9 @@ pub struct BundlesArgs {
 #[derive(Serialize)]
 struct Review {
     window_since_ms: u64,
-    bundles: Vec<crate::store::bundles::BundleReview>,
-    relays: Vec<crate::store::bundles::RelayStats>,
-    totals: crate::store::bundles::Totals,
+    bundles: Vec<searcher::store::bundles::BundleReview>,
+    relays: Vec<searcher::store::bundles::RelayStats>,
+    totals: searcher::store::bundles::Totals,
 }
 
 fn parse_since(s: &str) -> eyre::Result<u64> {
@@ -60,10 +60,20 @@ fn parse_since(s: &str) -> eyre::Result<u64> {
 }
 
 pub(super) async fn bundles(args: BundlesArgs) -> eyre::Result<()> {
-    let db = match (&args.db, &args.config.config) {
+    let config = match &args.config.config {
+        Some(_) => Some(args.config.load()?),
+        None => None,
+    };
+    let db = match (&args.db, &config) {
         (Some(db), _) => db.clone(),
-        (None, Some(_)) => args.config.load()?.store.path,
-        (None, None) => PathBuf::from(crate::config::DEFAULT_STORE_PATH),
+        (None, Some(config)) => config.store.path.clone(),
+        (None, None) => PathBuf::from(searcher::config::DEFAULT_STORE_PATH),
+    };
+    // A landing is credited to the relays that reach the block's builder.
+    let relays = config.map(|c| c.relays).unwrap_or_default();
+    let credits = |relay: &str, builder: &str| match relays.iter().find(|r| r.name == relay) {
+        Some(r) => r.credits(builder),
+        None => searcher::store::bundles::credit_by_name(relay, builder),
     };
     if !db.exists() {
         eyre::bail!("no database at {} (run the searcher or the demo first)", db.display());
@@ -80,7 +90,7 @@ pub(super) async fn bundles(args: BundlesArgs) -> eyre::Result<()> {
     let review = Review {
         window_since_ms: since,
         bundles: store.recent_bundles(&filter).await?,
-        relays: store.relay_stats(since).await?,
+        relays: store.relay_stats(since, credits).await?,
         totals: store.totals(since).await?,
     };
     store.close().await;
@@ -105,14 +115,14 @@ pub(super) async fn bundles(args: BundlesArgs) -> eyre::Result<()> {
                 b.inclusion.clone(),
                 b.landed_block.map(|n| n.to_string()).unwrap_or_else(|| "-".into()),
                 b.builder.clone().unwrap_or_else(|| "-".into()),
-                output::eth(&b.predicted_profit),
+                output::eth(&b.simulated_profit),
                 b.realised_profit.as_deref().map(output::eth).unwrap_or_else(|| "-".into()),
                 relays,
             ]
         })
         .collect();
     output::table(
-        &["bundle", "target", "inclusion", "block", "builder", "predicted", "realised", "relays"],
+        &["bundle", "target", "inclusion", "block", "builder", "simulated", "realised", "relays"],
         &rows,
     );
     output::line("");
@@ -135,12 +145,12 @@ pub(super) async fn bundles(args: BundlesArgs) -> eyre::Result<()> {
     output::line("");
     let t = &review.totals;
     output::line(format!(
-        "Totals: {} opportunities, {} bundles, {} landed; realised {} ETH (predicted {}), bids paid {} ETH, gas {}",
+        "Totals: {} opportunities, {} bundles, {} landed; realised {} ETH (simulated {}), bids paid {} ETH, gas {}",
         t.opportunities,
         t.bundles,
         t.landed,
         output::eth(&t.realised_profit),
-        output::eth(&t.predicted_profit_landed),
+        output::eth(&t.simulated_profit_landed),
         output::eth(&t.bids_paid),
         t.gas_used
     ));

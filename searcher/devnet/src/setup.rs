@@ -5,7 +5,15 @@
 //! devnet runs `--no-mining`): callers keep a builder ticking while these run.
 
 use super::{Devnet, Role, fixtures::market_config};
-use crate::{
+use alloy::{
+    hex,
+    network::TransactionBuilder,
+    primitives::{Address, U256},
+    providers::Provider,
+};
+use bundles::{config::RelayConfig, inclusion::BuilderRule};
+use eyre::{WrapErr, bail, eyre};
+use searcher::{
     abi::IWETH9,
     config::{
         AlertsConfig, Capital, Config, ExecutorConfig, KeysConfig, MetricsConfig, NodeConfig,
@@ -15,14 +23,6 @@ use crate::{
     keys::KeySource,
     watch::NodeEndpoint,
 };
-use alloy::{
-    hex,
-    network::TransactionBuilder,
-    primitives::{Address, U256},
-    providers::Provider,
-};
-use bundles::{config::RelayConfig, inclusion::BuilderRule};
-use eyre::{WrapErr, bail, eyre};
 use std::{net::SocketAddr, path::Path, time::Duration};
 
 /// Environment variable the devnet config names for the trading key.

@@ -13,13 +13,7 @@
 //! their balances and the pools' reserves, is untouched.
 
 use super::{Artifact, Devnet, DevnetAddresses, Role, UNISWAP_V2_PAIR_INIT_CODE_HASH};
-use crate::{
-    abi::{IERC20, ISwapRouter, IUniswapV2Factory, IUniswapV2Router02, IUniswapV3Factory},
-    market::{
-        config::{FactoryConfig, FactoryKind, MarketConfig},
-        math::v3::tick_math::get_tick_at_sqrt_ratio,
-    },
-};
+use crate::abi::{ISwapRouter, IUniswapV2Router02};
 use alloy::{
     eips::BlockId,
     network::TransactionBuilder,
@@ -33,6 +27,13 @@ use alloy::{
     sol_types::{SolCall, SolValue},
 };
 use eyre::{WrapErr, bail, eyre};
+use searcher::{
+    abi::{IERC20, IUniswapV2Factory, IUniswapV3Factory},
+    market::{
+        config::{FactoryConfig, FactoryKind, MarketConfig},
+        math::v3::tick_math::get_tick_at_sqrt_ratio,
+    },
+};
 use std::collections::HashSet;
 
 use crate::abi::INonfungiblePositionManager as Npm;
@@ -627,11 +628,12 @@ impl Activity {
                     let pool = a
                         .pool("uniswap-v3", weth, other, Some(fee))
                         .ok_or_else(|| eyre!("v3 pool"))?;
-                    let center = crate::abi::IUniswapV3Pool::new(pool.address, devnet.provider())
-                        .slot0()
-                        .call()
-                        .await?
-                        .tick;
+                    let center =
+                        searcher::abi::IUniswapV3Pool::new(pool.address, devnet.provider())
+                            .slot0()
+                            .call()
+                            .await?
+                            .tick;
                     let center = i32::try_from(center)?;
                     let lo = (center - 1 - (self.next() % 300) as i32 * spacing)
                         .div_euclid(spacing)

@@ -1,0 +1,173 @@
+//! `sol!` bindings the devnet alone needs: the routers its traffic swaps through, the V3
+//! position manager its fixtures provide liquidity with, and the Balancer Vault it funds. The
+//! interfaces the engine reads (tokens, pools, factories, the executor) are `searcher::abi`.
+
+#![allow(
+    missing_docs,
+    unreachable_pub,
+    missing_debug_implementations,
+    clippy::too_many_arguments,
+    reason = "generated bindings"
+)]
+
+use alloy::sol;
+
+sol! {
+    #[sol(rpc)]
+    interface IUniswapV2Router02 {
+        function factory() external view returns (address);
+        function WETH() external view returns (address);
+        function addLiquidity(
+            address tokenA,
+            address tokenB,
+            uint256 amountADesired,
+            uint256 amountBDesired,
+            uint256 amountAMin,
+            uint256 amountBMin,
+            address to,
+            uint256 deadline
+        ) external returns (uint256 amountA, uint256 amountB, uint256 liquidity);
+        function swapExactTokensForTokens(
+            uint256 amountIn,
+            uint256 amountOutMin,
+            address[] calldata path,
+            address to,
+            uint256 deadline
+        ) external returns (uint256[] memory amounts);
+        function swapTokensForExactTokens(
+            uint256 amountOut,
+            uint256 amountInMax,
+            address[] calldata path,
+            address to,
+            uint256 deadline
+        ) external returns (uint256[] memory amounts);
+        function swapExactETHForTokens(
+            uint256 amountOutMin,
+            address[] calldata path,
+            address to,
+            uint256 deadline
+        ) external payable returns (uint256[] memory amounts);
+        function swapExactTokensForTokensSupportingFeeOnTransferTokens(
+            uint256 amountIn,
+            uint256 amountOutMin,
+            address[] calldata path,
+            address to,
+            uint256 deadline
+        ) external;
+        function getAmountsOut(uint256 amountIn, address[] calldata path)
+            external
+            view
+            returns (uint256[] memory amounts);
+    }
+
+    #[sol(rpc)]
+    interface ISwapRouter {
+        struct ExactInputSingleParams {
+            address tokenIn;
+            address tokenOut;
+            uint24 fee;
+            address recipient;
+            uint256 deadline;
+            uint256 amountIn;
+            uint256 amountOutMinimum;
+            uint160 sqrtPriceLimitX96;
+        }
+        struct ExactInputParams {
+            bytes path;
+            address recipient;
+            uint256 deadline;
+            uint256 amountIn;
+            uint256 amountOutMinimum;
+        }
+        struct ExactOutputSingleParams {
+            address tokenIn;
+            address tokenOut;
+            uint24 fee;
+            address recipient;
+            uint256 deadline;
+            uint256 amountOut;
+            uint256 amountInMaximum;
+            uint160 sqrtPriceLimitX96;
+        }
+        function exactInputSingle(ExactInputSingleParams calldata params)
+            external
+            payable
+            returns (uint256 amountOut);
+        function exactOutputSingle(ExactOutputSingleParams calldata params)
+            external
+            payable
+            returns (uint256 amountIn);
+        function exactInput(ExactInputParams calldata params)
+            external
+            payable
+            returns (uint256 amountOut);
+    }
+
+    #[sol(rpc)]
+    interface INonfungiblePositionManager {
+        struct MintParams {
+            address token0;
+            address token1;
+            uint24 fee;
+            int24 tickLower;
+            int24 tickUpper;
+            uint256 amount0Desired;
+            uint256 amount1Desired;
+            uint256 amount0Min;
+            uint256 amount1Min;
+            address recipient;
+            uint256 deadline;
+        }
+        function createAndInitializePoolIfNecessary(
+            address token0,
+            address token1,
+            uint24 fee,
+            uint160 sqrtPriceX96
+        ) external payable returns (address pool);
+        struct DecreaseLiquidityParams {
+            uint256 tokenId;
+            uint128 liquidity;
+            uint256 amount0Min;
+            uint256 amount1Min;
+            uint256 deadline;
+        }
+        function mint(MintParams calldata params)
+            external
+            payable
+            returns (uint256 tokenId, uint128 liquidity, uint256 amount0, uint256 amount1);
+        function decreaseLiquidity(DecreaseLiquidityParams calldata params)
+            external
+            payable
+            returns (uint256 amount0, uint256 amount1);
+        function positions(uint256 tokenId)
+            external
+            view
+            returns (
+                uint96 nonce,
+                address operator,
+                address token0,
+                address token1,
+                uint24 fee,
+                int24 tickLower,
+                int24 tickUpper,
+                uint128 liquidity,
+                uint256 feeGrowthInside0LastX128,
+                uint256 feeGrowthInside1LastX128,
+                uint128 tokensOwed0,
+                uint128 tokensOwed1
+            );
+        function totalSupply() external view returns (uint256);
+        function tokenOfOwnerByIndex(address owner, uint256 index) external view returns (uint256);
+    }
+
+    #[sol(rpc)]
+    interface IBalancerVault {
+        function flashLoan(
+            address recipient,
+            address[] memory tokens,
+            uint256[] memory amounts,
+            bytes memory userData
+        ) external;
+        function getProtocolFeesCollector() external view returns (address);
+    }
+}
