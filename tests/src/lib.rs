@@ -47,24 +47,32 @@ pub fn init_tracing() {
         .try_init();
 }
 
-/// The `searcher` binary next to this test's deps directory (`cargo test --workspace
-/// --all-targets --all-features` builds it, with `searcher demo`); built on demand otherwise.
+/// The `searcher` binary (with `searcher demo`) next to this test's deps directory, built once
+/// per test process with `cargo build -p searcher-cli --features demo`: `cargo test` does not
+/// build another package's binary, and a binary left by an older build must never be the one
+/// tested.
 ///
 /// # Panics
-/// When it is missing and cannot be built.
+/// When it cannot be built.
 pub fn searcher_bin() -> std::path::PathBuf {
-    let exe = std::env::current_exe().expect("test exe");
-    let bin = exe
-        .parent()
-        .and_then(std::path::Path::parent)
-        .map(|d| d.join("searcher"))
-        .expect("target dir");
-    if !bin.exists() {
-        let status = std::process::Command::new(env!("CARGO"))
-            .args(["build", "-p", "searcher-cli", "--features", "demo", "--bin", "searcher"])
-            .status()
-            .expect("cargo build");
-        assert!(status.success(), "building the searcher binary");
-    }
-    bin
+    static BUILT: std::sync::OnceLock<std::path::PathBuf> = std::sync::OnceLock::new();
+    BUILT
+        .get_or_init(|| {
+            let exe = std::env::current_exe().expect("test exe");
+            let bin = exe
+                .parent()
+                .and_then(std::path::Path::parent)
+                .map(|d| d.join("searcher"))
+                .expect("target dir");
+            // The cargo running these tests (set at run time), else the one that built them.
+            let cargo = std::env::var("CARGO").unwrap_or_else(|_| env!("CARGO").to_owned());
+            let status = std::process::Command::new(cargo)
+                .args(["build", "-p", "searcher-cli", "--features", "demo", "--bin", "searcher"])
+                .status()
+                .expect("cargo build");
+            assert!(status.success(), "building the searcher binary");
+            assert!(bin.exists(), "{} after the build", bin.display());
+            bin
+        })
+        .clone()
 }

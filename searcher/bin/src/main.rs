@@ -8,6 +8,8 @@
 //!   with the `demo` feature (`tools/dev demo`); the binary an operator runs against reth is
 //!   built without it and carries no devnet code.
 
+#![cfg_attr(not(test), warn(unused_crate_dependencies))]
+
 mod bundles;
 #[cfg(feature = "demo")]
 mod demo;

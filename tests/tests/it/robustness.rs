@@ -467,7 +467,7 @@ async fn malformed_reverting_and_hostile_transactions_never_stop_the_pipeline() 
         let tiny_tx =
             devnet.provider().get_transaction_by_hash(tiny).await.unwrap().expect("pending");
         match plan(&engine, tiny_tx).await {
-            Err(NoPlan::Dropped(reason)) => assert_eq!(reason, "no_candidate"),
+            Err(NoPlan::Dropped(reason)) => assert_eq!(reason, "unprofitable"),
             Err(NoPlan::NoneViable(records)) => {
                 assert!(records.iter().all(|r| r.status != "bundled"))
             }
