@@ -36,8 +36,6 @@ library DeploymentRecord {
 ///   EXECUTOR_COLD_WALLET     where `sweep` sends funds, forever
 ///   EXECUTOR_WETH            WETH9; defaults to the canonical one on mainnet. On a local chain
 ///                            (31337) without one, WETH9 is deployed from the npm artifact first.
-///   EXECUTOR_BALANCER_VAULT  the Balancer V2 Vault; defaults to the canonical address on
-///                            mainnet, else none (address zero: no Balancer programs)
 ///   DEPLOYER_PRIVATE_KEY     the broadcasting key; when unset, forge's own signer options
 ///                            (`--account <keystore>`, hardware wallets) are used
 ///
@@ -48,7 +46,6 @@ library DeploymentRecord {
 contract Deploy is Script {
     uint256 internal constant MAINNET = 1;
     address internal constant MAINNET_WETH = 0xC02aaA39b223FE8D0A0e5C4F27eAD9083C756Cc2;
-    address internal constant BALANCER_VAULT = 0xBA12222222228d8Ba445958a75a0704d566BF2C8;
     string internal constant WETH9_ARTIFACT = "node_modules/@uniswap/v2-periphery/build/WETH9.json";
 
     function run() external returns (Executor executor) {
@@ -56,9 +53,6 @@ contract Deploy is Script {
         address coldWallet = vm.envAddress("EXECUTOR_COLD_WALLET");
         address weth =
             vm.envOr("EXECUTOR_WETH", block.chainid == MAINNET ? MAINNET_WETH : address(0));
-        address vault = vm.envOr(
-            "EXECUTOR_BALANCER_VAULT", block.chainid == MAINNET ? BALANCER_VAULT : address(0)
-        );
         require(owner != coldWallet, "the cold wallet must not be the hot owner key");
 
         uint256 key = vm.envOr("DEPLOYER_PRIVATE_KEY", uint256(0));
@@ -71,11 +65,11 @@ contract Deploy is Script {
             weth = _deployWeth9();
             console.log("WETH9 deployed at", weth);
         }
-        executor = new Executor(owner, coldWallet, weth, vault);
+        executor = new Executor(owner, coldWallet, weth);
         vm.stopBroadcast();
 
         console.log("Executor deployed at", address(executor));
-        _record(address(executor), owner, coldWallet, weth, vault);
+        _record(address(executor), owner, coldWallet, weth);
     }
 
     function _deployWeth9() internal returns (address weth) {
@@ -86,19 +80,12 @@ contract Deploy is Script {
         require(weth != address(0), "WETH9 deployment failed");
     }
 
-    function _record(
-        address executor,
-        address owner,
-        address coldWallet,
-        address weth,
-        address vault
-    ) internal {
+    function _record(address executor, address owner, address coldWallet, address weth) internal {
         string memory obj = "deployment";
         vm.serializeAddress(obj, "executor", executor);
         vm.serializeAddress(obj, "owner", owner);
         vm.serializeAddress(obj, "coldWallet", coldWallet);
         vm.serializeAddress(obj, "weth", weth);
-        vm.serializeAddress(obj, "balancerVault", vault);
         vm.serializeUint(obj, "chainId", block.chainid);
         vm.serializeUint(obj, "block", block.number);
         string memory json = vm.serializeBytes32(obj, "runtimeCodeHash", executor.codehash);

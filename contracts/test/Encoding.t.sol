@@ -11,15 +11,15 @@ import {Cast} from "./utils/Cast.sol";
 ///         real cycle and also runs on the real executor here.
 contract EncodingTest is Fixture {
     bytes internal constant VECTOR_A =
-        hex"0d0000000011200c7644d50000000000000011c37937e0800000000000000aa87bee5380000511111111111111111111111111111111111111110000000000000085ca615bf9c01000000022222222222222222222222222222222222222220000000000000085e7860ed96c62000001333333333333333333333333333333333333333300000000000000001158e460913d0000";
+        hex"040000000011200c7644d50000000000000011c37937e0800000000000000aa87bee5380000511111111111111111111111111111111111111110000000000000085ca615bf9c01000000022222222222222222222222222222222222222220000000000000085e7860ed96c62000001333333333333333333333333333333333333333300000000000000001158e460913d0000";
     bytes internal constant VECTOR_B =
         hex"000000000006f05b59d3b2000000000000000000000000000100fe90b54d84ad19d0123f8fb038ec52e3294ebdc3000000000000003877e64620b7afa9dc03c729312728e881813a1d2f1510da642aa8e151f20000000000000000072b462c510ed573";
     bytes internal constant VECTOR_C =
-        hex"06000000006124fee993bc00000000000000000000000000000000000000000000075bcd1500aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaffffffffffffffffffffffffffffffff01bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb0000000000000000000000000000000104cccccccccccccccccccccccccccccccccccccccc0000000000000000000000000000000001dddddddddddddddddddddddddddddddddddddddd000000000000000062884461f1460000";
+        hex"04000000006124fee993bc00000000000000000000000000000000000000000000075bcd1500aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaffffffffffffffffffffffffffffffff01bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb0000000000000000000000000000000104cccccccccccccccccccccccccccccccccccccccc0000000000000000000000000000000001dddddddddddddddddddddddddddddddddddddddd000000000000000062884461f1460000";
 
     uint256 internal constant MILLI = 1e15;
 
-    /// @dev V3 first hop lends, 3 hops, bribe by unwrapping WETH.
+    /// @dev V3 first hop, 3 hops, a bribe.
     function test_sharedVectorA() public pure {
         Programs.Hop[] memory hops = new Programs.Hop[](3);
         hops[0] = Programs.Hop(
@@ -36,7 +36,7 @@ contract EncodingTest is Fixture {
             Cast.u128(1_250 * MILLI)
         );
         bytes memory program = Programs.encode(
-            Programs.CAPITAL_V3_FIRST | Programs.MODE_BRIBE | Programs.MODE_BRIBE_FROM_WETH,
+            Programs.CAPITAL_DIRECT | Programs.MODE_BRIBE,
             Cast.u96(1_234 * MILLI),
             Cast.u96(5 * MILLI),
             Cast.u96(3 * MILLI),
@@ -60,8 +60,8 @@ contract EncodingTest is Fixture {
         assertEq(weth.balanceOf(address(executor)), out - 500 * MILLI);
     }
 
-    /// @dev Balancer flash loan, 4 hops with V3 in the middle, bribe from the ETH float, and
-    ///      the extreme widths (a full uint128 amount, zero amounts).
+    /// @dev 4 hops with V3 in the middle, a bribe, and the extreme widths (a full uint128
+    ///      amount, zero amounts).
     function test_sharedVectorC() public pure {
         Programs.Hop[] memory hops = new Programs.Hop[](4);
         hops[0] = Programs.Hop(0, 0xaAaAaAaaAaAaAaaAaAAAAAAAAaaaAaAaAaaAaaAa, type(uint128).max);
@@ -74,7 +74,7 @@ contract EncodingTest is Fixture {
             Cast.u128(7_100 * MILLI)
         );
         bytes memory program = Programs.encode(
-            Programs.CAPITAL_BALANCER | Programs.MODE_BRIBE,
+            Programs.CAPITAL_DIRECT | Programs.MODE_BRIBE,
             Cast.u96(7_000 * MILLI),
             0,
             123_456_789,

@@ -52,23 +52,13 @@ contract ExecutorGasTest is Fixture {
         Measured memory v3v2Inv = _measure(
             "v3_v2_inventory", direct, _legs(Kind.V3, v3WethA, Kind.V2, uniWethA), INVENTORY
         );
-        Measured memory v3v2Flash = _measure(
-            "v3_v2_flash",
-            Programs.CAPITAL_V3_FIRST,
-            _legs(Kind.V3, v3WethA, Kind.V2, uniWethA),
-            DUST
-        );
+        Measured memory v3v2Flash =
+            _measure("v3_v2_flash", direct, _legs(Kind.V3, v3WethA, Kind.V2_FLASH, uniWethA), DUST);
         Measured memory v2v2v2Inv = _measure(
             "v2_v2_v2_inventory",
             direct,
             _legs(Kind.V2, sushiWethA, Kind.V2, uniAB, Kind.V2, uniBWeth),
             INVENTORY
-        );
-        Measured memory v2v2Bal = _measure(
-            "v2_v2_balancer",
-            Programs.CAPITAL_BALANCER,
-            _legs(Kind.V2, sushiWethA, Kind.V2, uniWethA),
-            DUST
         );
 
         string memory obj = "executor-gas";
@@ -76,8 +66,7 @@ contract ExecutorGasTest is Fixture {
         vm.serializeUint(obj, "v2_v2_flash", v2v2Flash.gas);
         vm.serializeUint(obj, "v3_v2_inventory", v3v2Inv.gas);
         vm.serializeUint(obj, "v3_v2_flash", v3v2Flash.gas);
-        vm.serializeUint(obj, "v2_v2_v2_inventory", v2v2v2Inv.gas);
-        string memory json = vm.serializeUint(obj, "v2_v2_balancer", v2v2Bal.gas);
+        string memory json = vm.serializeUint(obj, "v2_v2_v2_inventory", v2v2v2Inv.gas);
         vm.writeJson(json, SNAPSHOT);
 
         _baselines();

@@ -12,13 +12,17 @@ interface IExecutor {
     error NotOwner();
     /// @notice A callback arrived from an address the running execution did not just call.
     error UnexpectedCallback();
-    /// @notice The program is malformed (unknown capital mode, or not a whole number of hops).
+    /// @notice The program is malformed (unknown mode bits, not 2 to 4 whole hops), or its last
+    ///         hop does not pay WETH (the last pool's output token is not WETH, or it has no code),
+    ///         or a V3 "pool" returned no swap result.
     error BadRoute();
-    /// @notice The program's final output does not cover its input, fees, the minimum profit
-    ///         and the builder payment.
+    /// @notice The program's final output does not cover its input, the minimum profit and the
+    ///         builder payment.
     error Unprofitable();
     /// @notice A Uniswap V3 hop returned less than the program's minimum for that hop.
     error InsufficientOutput();
+    /// @notice A pool asked to be paid more than the exact input the program gave it.
+    error ExcessiveInput();
     /// @notice `sweep` could not move the token or the ETH.
     error TransferFailed();
     /// @notice A constructor argument that must be set is the zero address.
@@ -38,15 +42,6 @@ interface IExecutor {
     function uniswapV3SwapCallback(int256 amount0Delta, int256 amount1Delta, bytes calldata data)
         external;
 
-    /// @notice Balancer V2 Vault flash-loan callback. Accepted only while this execution's own
-    ///         `flashLoan` is running, once.
-    function receiveFlashLoan(
-        address[] calldata tokens,
-        uint256[] calldata amounts,
-        uint256[] calldata feeAmounts,
-        bytes calldata userData
-    ) external;
-
     /// @notice The searcher EOA, the only account that may run programs and sweep.
     function owner() external view returns (address);
 
@@ -55,7 +50,4 @@ interface IExecutor {
 
     /// @notice The WETH9 contract every cycle starts and ends in.
     function weth() external view returns (address);
-
-    /// @notice The Balancer V2 Vault used for flash loans (zero if none on this chain).
-    function vault() external view returns (address);
 }

@@ -16,7 +16,7 @@ import {Programs} from "./Programs.sol";
 import {Cast} from "./Cast.sol";
 
 /// @notice Real protocol bytecode from node_modules (WETH9, Uniswap V2 factory + pairs twice,
-///         Uniswap V3 factory + pools, the Balancer V2 Vault, plain and fee-on-transfer ERC20s),
+///         Uniswap V3 factory + pools, plain and fee-on-transfer ERC20s),
 ///         pools with price gaps, an Executor, and a quoting route builder.
 abstract contract Fixture is Test {
     string internal constant WETH9_JSON = "node_modules/@uniswap/v2-periphery/build/WETH9.json";
@@ -27,8 +27,6 @@ abstract contract Fixture is Test {
         "node_modules/@uniswap/v2-core/build/UniswapV2Factory.json";
     string internal constant V3_FACTORY_JSON =
         "node_modules/@uniswap/v3-core/artifacts/contracts/UniswapV3Factory.sol/UniswapV3Factory.json";
-    string internal constant VAULT_JSON =
-        "node_modules/@balancer-labs/v2-deployments/dist/tasks/20210418-vault/bytecode/Vault.json";
 
     uint24 internal constant V3_FEE = 3000;
 
@@ -55,7 +53,6 @@ abstract contract Fixture is Test {
     IUniswapV2FactoryLike internal uni;
     IUniswapV2FactoryLike internal sushi;
     IUniswapV3FactoryLike internal v3Factory;
-    address internal vault;
     V3Helper internal v3;
     Executor internal executor;
 
@@ -85,11 +82,6 @@ abstract contract Fixture is Test {
         sushi =
             IUniswapV2FactoryLike(_deploy(V2_FACTORY_JSON, ".bytecode", abi.encode(address(this))));
         v3Factory = IUniswapV3FactoryLike(_deploy(V3_FACTORY_JSON, ".bytecode", ""));
-        vault = _deploy(
-            VAULT_JSON,
-            ".creationCode",
-            abi.encode(makeAddr("authorizer"), address(weth), uint256(0), uint256(0))
-        );
         v3 = new V3Helper();
         // The V3 helper pays for positions and victim swaps from its own balance.
         require(weth.transfer(address(v3), 10_000 ether));
@@ -107,11 +99,9 @@ abstract contract Fixture is Test {
         uniWethDef = _v2Pair(uni, address(weth), 100 ether, address(def), 200_000 ether);
         sushiWethDef = _v2Pair(sushi, address(weth), 100 ether, address(def), 210_000 ether);
 
-        require(weth.transfer(vault, 10_000 ether));
-        executor = new Executor(owner, cold, address(weth), vault);
+        executor = new Executor(owner, cold, address(weth));
         vm.label(address(executor), "Executor");
         vm.label(address(weth), "WETH9");
-        vm.label(vault, "BalancerVault");
         vm.label(uniWethA, "uniWethA");
         vm.label(sushiWethA, "sushiWethA");
         vm.label(v3WethA, "v3WethA");

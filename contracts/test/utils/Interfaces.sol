@@ -55,12 +55,3 @@ interface IUniswapV3PoolLike {
         bytes calldata data
     ) external returns (int256, int256);
 }
-
-interface IBalancerVaultLike {
-    function flashLoan(
-        address recipient,
-        address[] calldata tokens,
-        uint256[] calldata amounts,
-        bytes calldata userData
-    ) external;
-}

@@ -5,11 +5,9 @@ pragma solidity 0.8.30;
 ///         `searcher::exec::calldata` (the shared test vector in Encoding.t.sol keeps the two
 ///         byte-identical). Layout: see contracts/src/Executor.sol.
 library Programs {
+    /// @dev Inventory, or a flash swap from the last hop (HOP_V2_FLASH, or a V3 last hop).
     uint8 internal constant CAPITAL_DIRECT = 0;
-    uint8 internal constant CAPITAL_V3_FIRST = 1;
-    uint8 internal constant CAPITAL_BALANCER = 2;
     uint8 internal constant MODE_BRIBE = 0x04;
-    uint8 internal constant MODE_BRIBE_FROM_WETH = 0x08;
 
     uint8 internal constant HOP_ZERO_FOR_ONE = 0x01;
     uint8 internal constant HOP_V2_FLASH = 0x02;

@@ -10,18 +10,18 @@
 //!   0        1                                 21                          37
 //!   | flags  | pool / pair (address)           | amount (u128)             |
 //!
-//! mode   bits 0-1 capital: 0 DIRECT (inventory, or the last hop lends), 1 V3_FIRST (the first
-//!                 hop, a V3 pool, lends), 2 BALANCER (Vault flash loan)
-//!        bit 2    a bribe field follows minProfit    bit 3  pay it by unwrapping WETH
+//! mode   bit 2    a bribe field follows minProfit (paid from the executor's ETH balance,
+//!                 unwrapping WETH for any shortfall); every other bit is zero
 //! flags  bit 0    zeroForOne    bit 1  V2 pair swapped as a flash swap    bit 2  V3 pool
 //! amount the hop's output: exact for a V2 pair, a checked minimum for a V3 pool
 //! ```
 //!
 //! There is no selector: the owner's transaction carries the program as its whole calldata.
-//! The executor checks `last amount - amountIn - flash fee >= minProfit + bribe` from these
-//! numbers alone (a V2 pair pays exactly what `swap` asks or reverts on K; V3 outputs are
-//! checked against their minimum), so every V2 amount must be the exact output computed with
-//! that pair's own fee ([`crate::market::math::V2Fee`]): forks with other fees need nothing else.
+//! The executor checks `last amount - amountIn >= minProfit + bribe` from these numbers alone
+//! (a V2 pair pays exactly what `swap` asks or reverts on K; V3 outputs are checked against
+//! their minimum), so every V2 amount must be the exact output computed with that pair's own
+//! fee ([`crate::market::math::V2Fee`]): forks with other fees need nothing else. It also
+//! refuses a program whose last pool does not pay WETH (`token0()`/`token1()` read on chain).
 //!
 //! The Solidity twin `contracts/test/utils/Programs.sol` encodes with `abi.encodePacked`;
 //! `contracts/test/Encoding.t.sol` asserts the same hex vectors as the tests below (one of them
@@ -55,18 +55,8 @@ pub mod layout {
     /// Length of one hop.
     pub const HOP_LEN: usize = 37;
 
-    /// Mode bits 0-1: where the cycle's WETH comes from.
-    pub const CAPITAL_MASK: u8 = 0x03;
-    /// Inventory, or a flash swap from the last hop when it calls back.
-    pub const CAPITAL_DIRECT: u8 = 0;
-    /// The first hop (a V3 pool) lends its output.
-    pub const CAPITAL_V3_FIRST: u8 = 1;
-    /// A Balancer V2 Vault flash loan.
-    pub const CAPITAL_BALANCER: u8 = 2;
     /// A bribe field follows `minProfit`.
     pub const MODE_BRIBE: u8 = 0x04;
-    /// Pay the bribe by unwrapping WETH (else from the contract's ETH float).
-    pub const MODE_BRIBE_FROM_WETH: u8 = 0x08;
     /// Every valid mode byte is below this (so a program never starts like a served selector).
     pub const MODE_MAX: u8 = 0x10;
 
@@ -89,6 +79,11 @@ pub const MAX_HOPS: usize = 4;
 pub const SWEEP_SELECTOR: [u8; 4] = [0x6e, 0xa0, 0x56, 0xa9];
 
 /// Where the cycle's WETH comes from.
+///
+/// Which to choose: [`Capital::Inventory`] whenever the executor holds at least `amount_in`
+/// WETH (it is the cheapest for every shape); else [`Capital::FlashFromLastHop`]. They differ
+/// only for a V2 last hop (+1,486 gas as a flash swap on the V3 -> V2 cycle, +1,528 on
+/// V2 -> V2); with a V3 last hop both encode to the same bytes (the pool pays first anyway).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Capital {
     /// WETH the executor holds (with a V3 last hop the output arrives first anyway).
@@ -96,11 +91,6 @@ pub enum Capital {
     /// Borrowed from the cycle's last pool: a V2 last hop is swapped as a flash swap, a V3
     /// last hop lends by construction. Needs no inventory.
     FlashFromLastHop,
-    /// The first hop, a V3 pool, pays its output straight to the second pool (a V2 pair) and
-    /// is repaid in its callback, after the rest of the cycle ran. Needs no inventory.
-    FlashFromFirstHop,
-    /// A Balancer V2 Vault flash loan of `amount_in` WETH (plus the vault's fee, if any).
-    Balancer,
 }
 
 /// The builder payment, made by coinbase transfer after the cycle.
@@ -108,9 +98,9 @@ pub enum Capital {
 pub enum Bribe {
     /// None: bid through the priority fee.
     None,
-    /// Paid from the executor's ETH balance.
-    FromEthFloat(U256),
-    /// Paid by unwrapping the executor's WETH.
+    /// Paid by coinbase transfer from the executor's ETH balance, unwrapping WETH for any
+    /// shortfall (the contract decides from its balance: keeping an ETH float saves the
+    /// unwrap, 9,260 gas per bribed backrun).
     FromWeth(U256),
 }
 
@@ -169,10 +159,6 @@ pub enum EncodeError {
         /// The field's width.
         bits: usize,
     },
-    /// `FlashFromFirstHop` needs a V3 pool first and a V2 pair second (the V3 pool pays the
-    /// pair before the pair's swap, which a V3 second hop could not accept).
-    #[error("flash from the first hop needs a V3 pool first and a V2 pair second")]
-    LenderShape,
 }
 
 /// Why bytes are not a program.
@@ -200,17 +186,10 @@ pub enum DecodeError {
 impl Program {
     /// The mode byte this program encodes to.
     pub fn mode(&self) -> u8 {
-        let capital = match self.capital {
-            Capital::Inventory | Capital::FlashFromLastHop => CAPITAL_DIRECT,
-            Capital::FlashFromFirstHop => CAPITAL_V3_FIRST,
-            Capital::Balancer => CAPITAL_BALANCER,
-        };
-        capital
-            | match self.bribe {
-                Bribe::None => 0,
-                Bribe::FromEthFloat(_) => MODE_BRIBE,
-                Bribe::FromWeth(_) => MODE_BRIBE | MODE_BRIBE_FROM_WETH,
-            }
+        match self.bribe {
+            Bribe::None => 0,
+            Bribe::FromWeth(_) => MODE_BRIBE,
+        }
     }
 
     /// Length in bytes of the encoded program.
@@ -225,18 +204,13 @@ impl Program {
         if !(MIN_HOPS..=MAX_HOPS).contains(&n) {
             return Err(EncodeError::HopCount(n));
         }
-        if self.capital == Capital::FlashFromFirstHop
-            && (self.hops[0].kind != PoolKind::V3 || self.hops[1].kind != PoolKind::V2)
-        {
-            return Err(EncodeError::LenderShape);
-        }
         let mut out = Vec::with_capacity(self.encoded_len());
         out.push(self.mode());
         put_uint(&mut out, "amount_in", self.amount_in, WETH_AMOUNT_LEN)?;
         put_uint(&mut out, "min_profit", self.min_profit, WETH_AMOUNT_LEN)?;
         match self.bribe {
             Bribe::None => {}
-            Bribe::FromEthFloat(b) | Bribe::FromWeth(b) => {
+            Bribe::FromWeth(b) => {
                 put_uint(&mut out, "bribe", b, WETH_AMOUNT_LEN)?;
             }
         }
@@ -261,8 +235,7 @@ impl Program {
     /// `b`; a DIRECT program whose last hop calls back decodes as [`Capital::FlashFromLastHop`].
     pub fn decode(bytes: &[u8]) -> Result<Self, DecodeError> {
         let mode = *bytes.first().ok_or(DecodeError::Empty)?;
-        let capital_bits = mode & CAPITAL_MASK;
-        if mode >= MODE_MAX || capital_bits > CAPITAL_BALANCER {
+        if mode & !MODE_BRIBE != 0 {
             return Err(DecodeError::Mode(mode));
         }
         let header = if mode & MODE_BRIBE != 0 { HEADER_LEN + BRIBE_LEN } else { HEADER_LEN };
@@ -272,11 +245,8 @@ impl Program {
             return Err(DecodeError::Length(bytes.len()));
         }
         let weth = |at: usize| U256::from_be_slice(&bytes[at..at + WETH_AMOUNT_LEN]);
-        let bribe = match (mode & MODE_BRIBE != 0, mode & MODE_BRIBE_FROM_WETH != 0) {
-            (false, _) => Bribe::None,
-            (true, false) => Bribe::FromEthFloat(weth(BRIBE_OFFSET)),
-            (true, true) => Bribe::FromWeth(weth(BRIBE_OFFSET)),
-        };
+        let bribe =
+            if mode & MODE_BRIBE != 0 { Bribe::FromWeth(weth(BRIBE_OFFSET)) } else { Bribe::None };
         let mut hops = Vec::with_capacity(n);
         let mut last_flash = false;
         for index in 0..n {
@@ -285,7 +255,7 @@ impl Program {
             let kind = match flags & !HOP_ZERO_FOR_ONE {
                 0 => PoolKind::V2,
                 HOP_V3 => PoolKind::V3,
-                HOP_V2_FLASH if index == n - 1 && capital_bits == CAPITAL_DIRECT => {
+                HOP_V2_FLASH if index == n - 1 => {
                     last_flash = true;
                     PoolKind::V2
                 }
@@ -298,12 +268,7 @@ impl Program {
                 amount_out: U256::from_be_slice(&h[HOP_AMOUNT_OFFSET..HOP_LEN]),
             });
         }
-        let capital = match capital_bits {
-            CAPITAL_V3_FIRST => Capital::FlashFromFirstHop,
-            CAPITAL_BALANCER => Capital::Balancer,
-            _ if last_flash => Capital::FlashFromLastHop,
-            _ => Capital::Inventory,
-        };
+        let capital = if last_flash { Capital::FlashFromLastHop } else { Capital::Inventory };
         Ok(Self {
             capital,
             amount_in: weth(AMOUNT_IN_OFFSET),
@@ -313,8 +278,8 @@ impl Program {
         })
     }
 
-    /// The profit the executor checks, before the bribe and any flash-loan fee: the last
-    /// hop's amount minus `amount_in` (`None` if negative or there are no hops).
+    /// The profit the executor checks, before the bribe: the last hop's amount minus
+    /// `amount_in` (`None` if negative or there are no hops).
     pub fn gross_profit(&self) -> Option<U256> {
         self.hops.last()?.amount_out.checked_sub(self.amount_in)
     }
@@ -361,10 +326,10 @@ mod tests {
         U256::from(milli) * U256::from(10u64).pow(U256::from(15))
     }
 
-    /// Shared vector A (`Encoding.t.sol`): V3 first hop lends, 3 hops, bribe from WETH.
+    /// Shared vector A (`Encoding.t.sol`): V3 first hop, 3 hops, a bribe.
     fn vector_a() -> Program {
         Program {
-            capital: Capital::FlashFromFirstHop,
+            capital: Capital::Inventory,
             amount_in: eth(1_234),
             min_profit: eth(5),
             bribe: Bribe::FromWeth(eth(3)),
@@ -391,7 +356,7 @@ mod tests {
         }
     }
 
-    const VECTOR_A: &str = "0d0000000011200c7644d50000000000000011c37937e0800000000000000aa87bee5380000511111111111111111111111111111111111111110000000000000085ca615bf9c01000000022222222222222222222222222222222222222220000000000000085e7860ed96c62000001333333333333333333333333333333333333333300000000000000001158e460913d0000";
+    const VECTOR_A: &str = "040000000011200c7644d50000000000000011c37937e0800000000000000aa87bee5380000511111111111111111111111111111111111111110000000000000085ca615bf9c01000000022222222222222222222222222222222222222220000000000000085e7860ed96c62000001333333333333333333333333333333333333333300000000000000001158e460913d0000";
 
     /// Shared vector B (`Encoding.t.sol`, where it also runs on the real executor): the
     /// fixture's WETH -> A -> WETH cycle, sushi pair then uni pair as a flash swap.
@@ -420,14 +385,14 @@ mod tests {
 
     const VECTOR_B: &str = "000000000006f05b59d3b2000000000000000000000000000100fe90b54d84ad19d0123f8fb038ec52e3294ebdc3000000000000003877e64620b7afa9dc03c729312728e881813a1d2f1510da642aa8e151f20000000000000000072b462c510ed573";
 
-    /// Shared vector C (`Encoding.t.sol`): Balancer flash loan, 4 hops with V3 in the middle,
-    /// bribe from the ETH float.
+    /// Shared vector C (`Encoding.t.sol`): 4 hops with V3 in the middle, a bribe, the extreme
+    /// widths.
     fn vector_c() -> Program {
         Program {
-            capital: Capital::Balancer,
+            capital: Capital::Inventory,
             amount_in: eth(7_000),
             min_profit: U256::ZERO,
-            bribe: Bribe::FromEthFloat(U256::from(123_456_789u64)),
+            bribe: Bribe::FromWeth(U256::from(123_456_789u64)),
             hops: vec![
                 Hop {
                     kind: PoolKind::V2,
@@ -457,7 +422,7 @@ mod tests {
         }
     }
 
-    const VECTOR_C: &str = "06000000006124fee993bc00000000000000000000000000000000000000000000075bcd1500aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaffffffffffffffffffffffffffffffff01bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb0000000000000000000000000000000104cccccccccccccccccccccccccccccccccccccccc0000000000000000000000000000000001dddddddddddddddddddddddddddddddddddddddd000000000000000062884461f1460000";
+    const VECTOR_C: &str = "04000000006124fee993bc00000000000000000000000000000000000000000000075bcd1500aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaffffffffffffffffffffffffffffffff01bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb0000000000000000000000000000000104cccccccccccccccccccccccccccccccccccccccc0000000000000000000000000000000001dddddddddddddddddddddddddddddddddddddddd000000000000000062884461f1460000";
 
     #[test]
     fn shared_vectors_match_solidity() {
@@ -478,9 +443,9 @@ mod tests {
         assert_eq!(HEADER_LEN, 1 + 2 * WETH_AMOUNT_LEN);
         assert_eq!(BRIBE_OFFSET, HEADER_LEN);
         assert_eq!(HOP_LEN, 1 + 20 + 16);
-        let max_mode = CAPITAL_BALANCER | MODE_BRIBE | MODE_BRIBE_FROM_WETH;
-        assert!(max_mode < MODE_MAX);
-        for selector in [0x6e_u8, 0x10, 0xfa, 0xf0, 0x8d, 0x6b, 0x3f, 0xfb] {
+        assert!(MODE_BRIBE < MODE_MAX);
+        // sweep, uniswapV2Call, uniswapV3SwapCallback, owner, coldWallet, weth
+        for selector in [0x6e_u8, 0x10, 0xfa, 0x8d, 0x6b, 0x3f] {
             assert!(selector >= MODE_MAX);
         }
     }
@@ -517,20 +482,16 @@ mod tests {
         let mut p = vector_b();
         p.bribe = Bribe::FromWeth(U256::MAX);
         assert!(matches!(p.encode(), Err(EncodeError::TooLarge { field: "bribe", .. })));
-
-        let mut p = vector_a();
-        p.hops[1].kind = PoolKind::V3;
-        assert_eq!(p.encode(), Err(EncodeError::LenderShape));
-        let mut p = vector_a();
-        p.hops[0].kind = PoolKind::V2;
-        assert_eq!(p.encode(), Err(EncodeError::LenderShape));
     }
 
     #[test]
     fn decode_rejects_garbage() {
         assert_eq!(Program::decode(&[]), Err(DecodeError::Empty));
         assert_eq!(Program::decode(&[0x10]), Err(DecodeError::Mode(0x10)));
-        assert_eq!(Program::decode(&[0x03; 99]), Err(DecodeError::Mode(0x03)));
+        // The removed capital modes (V3_FIRST 0x01, BALANCER 0x02) and bribe-from-WETH (0x08).
+        for mode in [0x01, 0x02, 0x03, 0x08, 0x0c] {
+            assert_eq!(Program::decode(&[mode; 99]), Err(DecodeError::Mode(mode)));
+        }
         let good = vector_b().encode().expect("valid");
         assert_eq!(Program::decode(&good[..good.len() - 1]), Err(DecodeError::Length(98)));
         let mut bad = good.to_vec();
@@ -582,29 +543,17 @@ mod tests {
 
     fn arb_program() -> impl Strategy<Value = Program> {
         (
-            0u8..4,
-            0u8..3,
+            any::<bool>(),
+            any::<bool>(),
             any::<u64>(),
             any::<u64>(),
             any::<u64>(),
             prop::collection::vec(arb_hop(), MIN_HOPS..=MAX_HOPS),
         )
-            .prop_map(|(capital, bribe, amount_in, min_profit, bribe_amount, mut hops)| {
-                let capital = match capital {
-                    0 => Capital::Inventory,
-                    1 => Capital::FlashFromLastHop,
-                    2 => {
-                        hops[0].kind = PoolKind::V3;
-                        hops[1].kind = PoolKind::V2;
-                        Capital::FlashFromFirstHop
-                    }
-                    _ => Capital::Balancer,
-                };
-                let bribe = match bribe {
-                    0 => Bribe::None,
-                    1 => Bribe::FromEthFloat(U256::from(bribe_amount)),
-                    _ => Bribe::FromWeth(U256::from(bribe_amount)),
-                };
+            .prop_map(|(flash, bribe, amount_in, min_profit, bribe_amount, hops)| {
+                let capital = if flash { Capital::FlashFromLastHop } else { Capital::Inventory };
+                let bribe =
+                    if bribe { Bribe::FromWeth(U256::from(bribe_amount)) } else { Bribe::None };
                 Program {
                     capital,
                     amount_in: U256::from(amount_in) << 32,
