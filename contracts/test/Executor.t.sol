@@ -206,14 +206,14 @@ contract ExecutorTest is Fixture {
     // ------------------------------------------------------------------ review findings (issue 11)
 
     /// @dev Finding 1: a CAPITAL_V3_FIRST program (mode 0x01) whose hop 1 is a V2 flash swap paid
-    ///      amountIn twice. The capital modes 0x01 (V3_FIRST) and 0x02 (BALANCER) are gone: any
-    ///      mode bit but the bribe's is refused before anything moves.
+    ///      amountIn twice. The capital modes 0x01 (V3_FIRST) and 0x02 (BALANCER) are gone: 0x01
+    ///      alone is refused (it is now MODE_BORROW, valid only with MODE_V4), 0x02 always.
     function test_removedCapitalModesAreRefused() public {
         _fundExecutor(INVENTORY);
         bytes memory bad = abi.encodeWithSelector(IExecutor.BadRoute.selector);
         (Programs.Hop[] memory hops,) =
             _quote(_legs(Kind.V3, v3WethA, Kind.V2_FLASH, uniWethA), AMOUNT_IN);
-        uint8[4] memory modes = [0x01, 0x02, 0x08, 0x0d];
+        uint8[5] memory modes = [0x01, 0x02, 0x03, 0x05, 0x0a];
         for (uint256 i; i < modes.length; ++i) {
             _assertReverts(Programs.encode(modes[i], Cast.u96(AMOUNT_IN), 0, 0, hops), bad);
         }
@@ -401,15 +401,18 @@ contract ExecutorTest is Fixture {
         assertEq(ex.owner(), owner);
         assertEq(ex.coldWallet(), cold);
         assertEq(ex.weth(), address(weth));
+        assertEq(ex.poolManager(), address(poolManager));
     }
 
     function test_constructorRejectsZeroAddresses() public {
         vm.expectRevert(IExecutor.ZeroAddress.selector);
-        new Executor(address(0), cold, address(weth));
+        new Executor(address(0), cold, address(weth), address(poolManager));
         vm.expectRevert(IExecutor.ZeroAddress.selector);
-        new Executor(owner, address(0), address(weth));
+        new Executor(owner, address(0), address(weth), address(poolManager));
         vm.expectRevert(IExecutor.ZeroAddress.selector);
-        new Executor(owner, cold, address(0));
+        new Executor(owner, cold, address(0), address(poolManager));
+        // No PoolManager on this chain is allowed: V4 programs then revert.
+        new Executor(owner, cold, address(weth), address(0));
     }
 
     // ------------------------------------------------------------------ fuzz

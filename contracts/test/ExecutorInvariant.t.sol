@@ -9,15 +9,17 @@ import {IExecutor} from "../src/interfaces/IExecutor.sol";
 import {Cast} from "./utils/Cast.sol";
 
 /// @notice Everything a non-owner can do to the executor, with payloads that would drain it if
-///         it obeyed them: direct calls of every callback selector, real pairs calling back with
-///         crafted data, a contract calling the V3 callback from inside a real V3 swap, programs
-///         and sweeps sent by non-owners. Every call is expected to fail; `unexpectedSuccesses` counts those that
+///         it obeyed them: direct calls of every callback selector (`unlockCallback` included),
+///         real pairs calling back with crafted data, a contract calling the V3 callback from
+///         inside a real V3 swap, a foreign `unlock` of the real V4 PoolManager whose callback
+///         calls the executor's callbacks, programs and sweeps sent by non-owners. Every call is expected to fail; `unexpectedSuccesses` counts those that
 ///         did not.
 contract AttackHandler is Test {
     address internal immutable EXECUTOR;
     address internal immutable OWNER;
     address internal immutable WETH;
     address internal immutable V3_POOL;
+    address internal immutable POOL_MANAGER;
     address[] internal pairs;
     address[] internal tokens;
 
@@ -36,6 +38,7 @@ contract AttackHandler is Test {
         address owner,
         address weth,
         address v3Pool,
+        address poolManager,
         address[] memory pairs_,
         address[] memory tokens_
     ) {
@@ -43,6 +46,7 @@ contract AttackHandler is Test {
         OWNER = owner;
         WETH = weth;
         V3_POOL = v3Pool;
+        POOL_MANAGER = poolManager;
         pairs = pairs_;
         tokens = tokens_;
     }
@@ -51,7 +55,8 @@ contract AttackHandler is Test {
 
     /// @dev Callback data the executor would act on if it trusted it. `variant` picks a shape:
     ///      TAG_PAY (pay the caller WETH), TAG_PREFIX with a hop that pays an EOA-"pool" the
-    ///      attacker controls, a whole program, or raw fuzzed bytes.
+    ///      attacker controls, a whole program (a V4 one borrowing from the PoolManager, the
+    ///      shape `unlockCallback` runs), or raw fuzzed bytes.
     function _data(uint8 variant, uint96 amount, address thief, bytes memory junk)
         internal
         view
@@ -65,7 +70,9 @@ contract AttackHandler is Test {
                 abi.encodePacked(uint8(0), thief, uint128(1))
             );
         }
-        if (variant == 2) return _program(Programs.CAPITAL_DIRECT, amount, thief);
+        if (variant == 2) {
+            return _program(Programs.MODE_V4 | Programs.MODE_BORROW, amount, thief);
+        }
         return junk;
     }
 
@@ -190,6 +197,54 @@ contract AttackHandler is Test {
         // The executor paid the pool for us (it should never get here).
     }
 
+    function callUnlockCallback(uint256 seed, uint256 amount, uint8 variant, bytes calldata junk)
+        external
+    {
+        address attacker = _attacker(seed);
+        bytes memory data = _data(variant, _amount(amount), attacker, junk);
+        vm.prank(attacker);
+        (bool ok, bytes memory ret) =
+            EXECUTOR.call(abi.encodeWithSelector(IExecutor.unlockCallback.selector, data));
+        _record(ok, ret);
+    }
+
+    /// @dev This contract unlocks the real PoolManager; inside its own unlockCallback it calls
+    ///      one of the executor's callbacks (the PoolManager is unlocked, but not by the
+    ///      executor, and the caller is not the PoolManager).
+    function foreignUnlock(uint8 which, uint256 amount, uint8 variant, bytes calldata junk)
+        external
+    {
+        forwardData = _data(variant, _amount(amount), address(this), junk);
+        bytes4[3] memory selectors = [
+            IExecutor.unlockCallback.selector,
+            IExecutor.uniswapV2Call.selector,
+            IExecutor.uniswapV3SwapCallback.selector
+        ];
+        forwardSelector = selectors[which % 3];
+        (bool ok, bytes memory ret) =
+            POOL_MANAGER.call(abi.encodeWithSignature("unlock(bytes)", abi.encode(uint256(0))));
+        delete forwardData;
+        _record(ok, ret);
+    }
+
+    bytes4 internal forwardSelector;
+
+    function unlockCallback(bytes calldata) external returns (bytes memory) {
+        require(msg.sender == POOL_MANAGER);
+        bytes memory call = forwardSelector == IExecutor.unlockCallback.selector
+            ? abi.encodeWithSelector(forwardSelector, forwardData)
+            : forwardSelector == IExecutor.uniswapV2Call.selector
+                ? abi.encodeWithSelector(forwardSelector, address(this), 0, 1 ether, forwardData)
+                : abi.encodeWithSelector(forwardSelector, int256(1 ether), int256(0), forwardData);
+        (bool ok, bytes memory ret) = EXECUTOR.call(call);
+        if (!ok) {
+            assembly ("memory-safe") {
+                revert(add(ret, 0x20), mload(ret))
+            }
+        }
+        return "";
+    }
+
     function programAsNonOwner(uint256 seed, uint256 amount, uint8 mode, bytes calldata junk)
         external
     {
@@ -237,14 +292,18 @@ contract ExecutorInvariantTest is Fixture {
         address[] memory tokens = new address[](2);
         tokens[0] = address(weth);
         tokens[1] = address(tokenA);
-        handler = new AttackHandler(address(executor), owner, address(weth), v3WethA, pairs, tokens);
-        bytes4[] memory selectors = new bytes4[](6);
+        handler = new AttackHandler(
+            address(executor), owner, address(weth), v3WethA, address(poolManager), pairs, tokens
+        );
+        bytes4[] memory selectors = new bytes4[](8);
         selectors[0] = AttackHandler.callV2Callback.selector;
         selectors[1] = AttackHandler.callV3Callback.selector;
         selectors[2] = AttackHandler.realPairCallsBack.selector;
         selectors[3] = AttackHandler.reenterFromV3Swap.selector;
         selectors[4] = AttackHandler.programAsNonOwner.selector;
         selectors[5] = AttackHandler.sweepAsNonOwner.selector;
+        selectors[6] = AttackHandler.callUnlockCallback.selector;
+        selectors[7] = AttackHandler.foreignUnlock.selector;
         targetContract(address(handler));
         targetSelector(FuzzSelector({addr: address(handler), selectors: selectors}));
     }
@@ -291,7 +350,11 @@ contract ExecutorInvariantTest is Fixture {
         handler.reenterFromV3Swap(1 ether, true, 0, "");
         handler.programAsNonOwner(5, 1 ether, 0, "");
         handler.sweepAsNonOwner(6, 0, 1 ether);
-        assertEq(handler.attempts(), 6);
+        handler.callUnlockCallback(7, 1 ether, 2, "");
+        handler.foreignUnlock(0, 1 ether, 2, "");
+        handler.foreignUnlock(1, 1 ether, 0, "");
+        handler.foreignUnlock(2, 1 ether, 1, "");
+        assertEq(handler.attempts(), 10);
         assertEq(handler.unexpectedSuccesses(), 0);
         assertEq(handler.unguardedFailures(), 0);
         invariant_balancesNeverDrop();

@@ -83,7 +83,7 @@ contract CrossCheckSetup is CrossCheckBase {
         if (tick < 0 && base != tick) base -= 60;
         helper.mint(pool, base - 6000, base + 6000, 2e22);
         helper.mint(pool, base - 1200, base + 1200, 2e22);
-        Executor executor = new Executor(owner, cold, address(weth));
+        Executor executor = new Executor(owner, cold, address(weth), address(0));
         require(weth.transfer(address(executor), 20 ether));
         vm.stopBroadcast();
 
