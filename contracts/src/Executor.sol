@@ -189,7 +189,7 @@ contract Executor {
 
     // V4 hop fields after the optional tokens: fee (uint24) | tickSpacing (int24)
     uint256 private constant ADDRESS_LEN = 20;
-    uint256 private constant V4_FEE_LEN = 6;
+    uint256 private constant V4_FEE_TICK_LEN = 6;
     /// @dev The fee, a uint24 at the word's start.
     uint256 private constant FEE_SHIFT = 232;
     /// @dev The tick spacing, an int24 at the word's bytes 3..6 (then sign-extended).
@@ -603,7 +603,7 @@ contract Executor {
                 let w := calldataload(next) // fee | tickSpacing | ...
                 mstore(add(m, 0x44), shr(FEE_SHIFT, w)) // key.fee
                 mstore(add(m, 0x64), signextend(INT24_TOP_BYTE, shr(TICK_SPACING_SHIFT, w))) // key.tickSpacing
-                next := add(next, V4_FEE_LEN)
+                next := add(next, V4_FEE_TICK_LEN)
                 // key.hooks: the optional field, else address 0
                 w := 0
                 if and(f, HOP_V4_HOOKS) {
