@@ -36,8 +36,8 @@ library DeploymentRecord {
 ///   EXECUTOR_COLD_WALLET     where `sweep` sends funds, forever
 ///   EXECUTOR_WETH            WETH9; defaults to the canonical one on mainnet. On a local chain
 ///                            (31337) without one, WETH9 is deployed from the npm artifact first.
-///   EXECUTOR_BALANCER_VAULT  the Balancer V2 Vault; defaults to the canonical address on
-///                            mainnet, else none (address zero: no Balancer programs)
+///   EXECUTOR_POOL_MANAGER    the Uniswap V4 PoolManager; defaults to the canonical one on
+///                            mainnet, else none (address zero: V4 programs revert)
 ///   DEPLOYER_PRIVATE_KEY     the broadcasting key; when unset, forge's own signer options
 ///                            (`--account <keystore>`, hardware wallets) are used
 ///
@@ -48,7 +48,7 @@ library DeploymentRecord {
 contract Deploy is Script {
     uint256 internal constant MAINNET = 1;
     address internal constant MAINNET_WETH = 0xC02aaA39b223FE8D0A0e5C4F27eAD9083C756Cc2;
-    address internal constant BALANCER_VAULT = 0xBA12222222228d8Ba445958a75a0704d566BF2C8;
+    address internal constant MAINNET_POOL_MANAGER = 0x000000000004444c5dc75cB358380D2e3dE08A90;
     string internal constant WETH9_ARTIFACT = "node_modules/@uniswap/v2-periphery/build/WETH9.json";
 
     function run() external returns (Executor executor) {
@@ -56,8 +56,8 @@ contract Deploy is Script {
         address coldWallet = vm.envAddress("EXECUTOR_COLD_WALLET");
         address weth =
             vm.envOr("EXECUTOR_WETH", block.chainid == MAINNET ? MAINNET_WETH : address(0));
-        address vault = vm.envOr(
-            "EXECUTOR_BALANCER_VAULT", block.chainid == MAINNET ? BALANCER_VAULT : address(0)
+        address poolManager = vm.envOr(
+            "EXECUTOR_POOL_MANAGER", block.chainid == MAINNET ? MAINNET_POOL_MANAGER : address(0)
         );
         require(owner != coldWallet, "the cold wallet must not be the hot owner key");
 
@@ -71,11 +71,11 @@ contract Deploy is Script {
             weth = _deployWeth9();
             console.log("WETH9 deployed at", weth);
         }
-        executor = new Executor(owner, coldWallet, weth, vault);
+        executor = new Executor(owner, coldWallet, weth, poolManager);
         vm.stopBroadcast();
 
         console.log("Executor deployed at", address(executor));
-        _record(address(executor), owner, coldWallet, weth, vault);
+        _record(address(executor), owner, coldWallet, weth, poolManager);
     }
 
     function _deployWeth9() internal returns (address weth) {
@@ -91,14 +91,14 @@ contract Deploy is Script {
         address owner,
         address coldWallet,
         address weth,
-        address vault
+        address poolManager
     ) internal {
         string memory obj = "deployment";
         vm.serializeAddress(obj, "executor", executor);
         vm.serializeAddress(obj, "owner", owner);
         vm.serializeAddress(obj, "coldWallet", coldWallet);
         vm.serializeAddress(obj, "weth", weth);
-        vm.serializeAddress(obj, "balancerVault", vault);
+        vm.serializeAddress(obj, "poolManager", poolManager);
         vm.serializeUint(obj, "chainId", block.chainid);
         vm.serializeUint(obj, "block", block.number);
         string memory json = vm.serializeBytes32(obj, "runtimeCodeHash", executor.codehash);

@@ -3,20 +3,18 @@ pragma solidity 0.8.30;
 
 import {Fixture} from "./utils/Fixture.sol";
 import {Programs} from "./utils/Programs.sol";
-import {IERC20Like, IUniswapV2PairLike, IBalancerVaultLike} from "./utils/Interfaces.sol";
+import {IERC20Like, IUniswapV2PairLike} from "./utils/Interfaces.sol";
 import {IExecutor} from "../src/interfaces/IExecutor.sol";
 import {Executor} from "../src/Executor.sol";
 import {Cast} from "./utils/Cast.sol";
 
-/// @notice Every route shape with every capital source, on real Uniswap V2/V3 and Balancer
-///         bytecode; the failure modes; access control; sweep.
+/// @notice Every route shape with every capital source, on real Uniswap V2/V3 bytecode; the
+///         failure modes; access control; sweep.
 contract ExecutorTest is Fixture {
     uint256 internal constant INVENTORY = 20 ether;
     uint256 internal constant AMOUNT_IN = 0.5 ether;
 
     uint8 internal constant DIRECT = Programs.CAPITAL_DIRECT;
-    uint8 internal constant V3_FIRST = Programs.CAPITAL_V3_FIRST;
-    uint8 internal constant BALANCER = Programs.CAPITAL_BALANCER;
 
     address internal attacker = makeAddr("attacker");
 
@@ -31,26 +29,14 @@ contract ExecutorTest is Fixture {
         _assertCycle(DIRECT, _legs(Kind.V2, sushiWethA, Kind.V2_FLASH, uniWethA));
     }
 
-    function test_v2v2_balancer() public {
-        _assertCycle(BALANCER, _legs(Kind.V2, sushiWethA, Kind.V2, uniWethA));
-    }
-
     function test_v3v2_inventory() public {
         _fundExecutor(INVENTORY);
         _assertCycle(DIRECT, _legs(Kind.V3, v3WethA, Kind.V2, uniWethA));
     }
 
+    /// @dev Borrowed from the last pool (V2 flash swap, the V3 swap inside its callback).
     function test_v3v2_flash() public {
-        _assertCycle(V3_FIRST, _legs(Kind.V3, v3WethA, Kind.V2, uniWethA));
-    }
-
-    /// @dev The same cycle borrowed from its last pool instead (V2 flash swap, V3 inside).
-    function test_v3v2_flashFromLastHop() public {
         _assertCycle(DIRECT, _legs(Kind.V3, v3WethA, Kind.V2_FLASH, uniWethA));
-    }
-
-    function test_v3v2_balancer() public {
-        _assertCycle(BALANCER, _legs(Kind.V3, v3WethA, Kind.V2, uniWethA));
     }
 
     /// @dev With a V3 last hop the WETH output always arrives before hop 0 is paid, so the
@@ -64,10 +50,6 @@ contract ExecutorTest is Fixture {
         _assertCycle(DIRECT, _legs(Kind.V2, sushiWethA, Kind.V3, v3WethA));
     }
 
-    function test_v2v3_balancer() public {
-        _assertCycle(BALANCER, _legs(Kind.V2, sushiWethA, Kind.V3, v3WethA));
-    }
-
     function test_v2v2v2_inventory() public {
         _fundExecutor(INVENTORY);
         _assertCycle(DIRECT, _legs(Kind.V2, sushiWethA, Kind.V2, uniAB, Kind.V2, uniBWeth));
@@ -77,10 +59,6 @@ contract ExecutorTest is Fixture {
         _assertCycle(DIRECT, _legs(Kind.V2, sushiWethA, Kind.V2, uniAB, Kind.V2_FLASH, uniBWeth));
     }
 
-    function test_v2v2v2_balancer() public {
-        _assertCycle(BALANCER, _legs(Kind.V2, sushiWethA, Kind.V2, uniAB, Kind.V2, uniBWeth));
-    }
-
     /// @dev 4 hops with a V3 pool in the middle: WETH -V2-> A -V2-> B -V3-> C -V2-> WETH.
     function test_fourHops_v3InTheMiddle_allCapital() public {
         uint256 snap = vm.snapshotState();
@@ -88,8 +66,6 @@ contract ExecutorTest is Fixture {
         _assertCycle(DIRECT, _fourHops(Kind.V2));
         vm.revertToState(snap);
         _assertCycle(DIRECT, _fourHops(Kind.V2_FLASH));
-        vm.revertToState(snap);
-        _assertCycle(BALANCER, _fourHops(Kind.V2));
     }
 
     /// @dev Both directions of the same pools: the profitable one runs, the other reverts.
@@ -103,22 +79,31 @@ contract ExecutorTest is Fixture {
 
     // ------------------------------------------------------------------ builder payment
 
-    function test_bribeFromEthFloat() public {
+    /// @dev The ETH balance pays the whole bribe: no WETH is unwrapped.
+    function test_bribeFromEthBalance() public {
         vm.deal(address(executor), 1 ether);
-        _bribe(Programs.MODE_BRIBE, 0.001 ether);
-        assertEq(address(executor).balance, 1 ether - 0.001 ether, "float pays");
+        _bribe(0.001 ether, 0.001 ether);
+        assertEq(address(executor).balance, 1 ether - 0.001 ether, "balance pays");
     }
 
-    function test_bribeFromUnwrappedWeth() public {
-        _bribe(Programs.MODE_BRIBE | Programs.MODE_BRIBE_FROM_WETH, 0.001 ether);
+    /// @dev No ETH: the whole bribe is unwrapped from the WETH profit.
+    function test_bribeUnwrappedWhenNoEth() public {
+        _bribe(0.001 ether, 0);
         assertEq(address(executor).balance, 0, "no ETH kept");
+    }
+
+    /// @dev Some ETH: it is spent first and only the shortfall is unwrapped.
+    function test_bribeUnwrapsOnlyTheShortfall() public {
+        vm.deal(address(executor), 0.0004 ether);
+        _bribe(0.001 ether, 0.0004 ether);
+        assertEq(address(executor).balance, 0, "balance spent, shortfall unwrapped");
     }
 
     function test_bribeAboveProfitReverts() public {
         (Programs.Hop[] memory hops, uint256 out) =
             _quote(_legs(Kind.V2, sushiWethA, Kind.V2_FLASH, uniWethA), AMOUNT_IN);
         bytes memory program = Programs.encode(
-            DIRECT | Programs.MODE_BRIBE | Programs.MODE_BRIBE_FROM_WETH,
+            DIRECT | Programs.MODE_BRIBE,
             Cast.u96(AMOUNT_IN),
             0,
             Cast.u96(out - AMOUNT_IN + 1),
@@ -127,18 +112,24 @@ contract ExecutorTest is Fixture {
         _assertReverts(program, abi.encodeWithSelector(IExecutor.Unprofitable.selector));
     }
 
-    function _bribe(uint8 bribeMode, uint256 bribe) internal {
+    /// @dev Pays `bribe` with `fromEth` of it from the ETH balance: the builder gets the bribe,
+    ///      the WETH profit shrinks by the unwrapped rest.
+    function _bribe(uint256 bribe, uint256 fromEth) internal {
         (Programs.Hop[] memory hops, uint256 out) =
             _quote(_legs(Kind.V2, sushiWethA, Kind.V2_FLASH, uniWethA), AMOUNT_IN);
-        bytes memory program =
-            Programs.encode(DIRECT | bribeMode, Cast.u96(AMOUNT_IN), 1, Cast.u96(bribe), hops);
+        bytes memory program = Programs.encode(
+            DIRECT | Programs.MODE_BRIBE, Cast.u96(AMOUNT_IN), 1, Cast.u96(bribe), hops
+        );
         uint256 coinbaseBefore = builder.balance;
         uint256 wethBefore = weth.balanceOf(address(executor));
         (bool ok, bytes memory ret) = _run(program);
         assertTrue(ok, _reason(ret));
         assertEq(builder.balance - coinbaseBefore, bribe, "coinbase paid");
-        uint256 kept = bribeMode & Programs.MODE_BRIBE_FROM_WETH != 0 ? bribe : 0;
-        assertEq(weth.balanceOf(address(executor)) - wethBefore, out - AMOUNT_IN - kept, "net");
+        assertEq(
+            weth.balanceOf(address(executor)) - wethBefore,
+            out - AMOUNT_IN - (bribe - fromEth),
+            "net WETH"
+        );
     }
 
     // ------------------------------------------------------------------ failures
@@ -159,9 +150,11 @@ contract ExecutorTest is Fixture {
         (bytes memory p,) =
             _program(DIRECT, _legs(Kind.V2, uniWethA, Kind.V2_FLASH, sushiWethA), AMOUNT_IN, 0);
         _assertReverts(p, unprofitable);
-        (p,) = _program(V3_FIRST, _legs(Kind.V3, v3WethA, Kind.V2, sushiWethA), AMOUNT_IN, 0);
+        (p,) = _program(DIRECT, _legs(Kind.V3, v3WethA, Kind.V2_FLASH, sushiWethA), AMOUNT_IN, 0);
         _assertReverts(p, unprofitable);
-        (p,) = _program(BALANCER, _legs(Kind.V2, uniWethA, Kind.V3, v3WethA), AMOUNT_IN, 0);
+        (p,) = _program(DIRECT, _legs(Kind.V2, uniWethA, Kind.V3, v3WethA), AMOUNT_IN, 0);
+        _assertReverts(p, unprofitable);
+        (p,) = _program(DIRECT, _legs(Kind.V2, uniWethA, Kind.V2, sushiWethA), AMOUNT_IN, 0);
         _assertReverts(p, unprofitable);
     }
 
@@ -191,8 +184,6 @@ contract ExecutorTest is Fixture {
         Leg[] memory legs = _legs(Kind.V2, sushiWethDef, Kind.V2, uniWethDef);
         (bytes memory p,) = _program(DIRECT, legs, AMOUNT_IN, 0);
         _assertReverts(p, k);
-        (p,) = _program(BALANCER, legs, AMOUNT_IN, 0);
-        _assertReverts(p, k);
         (p,) =
             _program(DIRECT, _legs(Kind.V2, sushiWethDef, Kind.V2_FLASH, uniWethDef), AMOUNT_IN, 0);
         _assertReverts(p, k);
@@ -210,6 +201,132 @@ contract ExecutorTest is Fixture {
         bytes memory capital3 = bytes.concat(hex"03", _slice(p, 1, p.length - 1));
         _assertReverts(capital3, bad); // unknown capital mode
         _assertReverts(hex"00", bad);
+    }
+
+    // ------------------------------------------------------------------ review findings (issue 11)
+
+    /// @dev Finding 1: a CAPITAL_V3_FIRST program (mode 0x01) whose hop 1 is a V2 flash swap paid
+    ///      amountIn twice. The capital modes 0x01 (V3_FIRST) and 0x02 (BALANCER) are gone: 0x01
+    ///      alone is refused (it is now MODE_BORROW, valid only with MODE_V4), 0x02 always.
+    function test_removedCapitalModesAreRefused() public {
+        _fundExecutor(INVENTORY);
+        bytes memory bad = abi.encodeWithSelector(IExecutor.BadRoute.selector);
+        (Programs.Hop[] memory hops,) =
+            _quote(_legs(Kind.V3, v3WethA, Kind.V2_FLASH, uniWethA), AMOUNT_IN);
+        uint8[5] memory modes = [0x01, 0x02, 0x03, 0x05, 0x0a];
+        for (uint256 i; i < modes.length; ++i) {
+            _assertReverts(Programs.encode(modes[i], Cast.u96(AMOUNT_IN), 0, 0, hops), bad);
+        }
+    }
+
+    /// @dev Finding 2: a last pool without code used to complete and keep the input.
+    function test_lastPoolWithoutCodeIsRefused() public {
+        _fundExecutor(INVENTORY);
+        (Programs.Hop[] memory hops,) =
+            _quote(_legs(Kind.V2, sushiWethA, Kind.V2, uniWethA), AMOUNT_IN);
+        hops[1].pool = makeAddr("no code");
+        _assertReverts(
+            Programs.encode(DIRECT, Cast.u96(AMOUNT_IN), 0, 0, hops),
+            abi.encodeWithSelector(IExecutor.BadRoute.selector)
+        );
+    }
+
+    /// @dev Finding 2: a last hop with its direction flag flipped (V2 and V3, inventory and
+    ///      flash) used to complete, paying out the intermediate token.
+    function test_lastHopFlippedIsRefused() public {
+        _fundExecutor(INVENTORY);
+        Leg[][3] memory routes = [
+            _legs(Kind.V2, sushiWethA, Kind.V2, uniWethA),
+            _legs(Kind.V2, sushiWethA, Kind.V2_FLASH, uniWethA),
+            _legs(Kind.V2, sushiWethA, Kind.V3, v3WethA)
+        ];
+        for (uint256 i; i < routes.length; ++i) {
+            (Programs.Hop[] memory hops,) = _quote(routes[i], AMOUNT_IN);
+            hops[1].flags ^= Programs.HOP_ZERO_FOR_ONE;
+            _assertReverts(
+                Programs.encode(DIRECT, Cast.u96(AMOUNT_IN), 0, 0, hops),
+                abi.encodeWithSelector(IExecutor.BadRoute.selector)
+            );
+        }
+    }
+
+    /// @dev Finding 2: a cycle whose last pool pays another token than WETH (WETH -> A -> B).
+    function test_cycleNotEndingInWethIsRefused() public {
+        _fundExecutor(INVENTORY);
+        (Programs.Hop[] memory hops,) =
+            _quote(_legs(Kind.V2, sushiWethA, Kind.V2, uniWethA), AMOUNT_IN);
+        uint256 a = hops[0].amount;
+        bool aIs0 = IUniswapV2PairLike(uniAB).token0() == address(tokenA);
+        hops[1] = Programs.Hop(
+            aIs0 ? Programs.HOP_ZERO_FOR_ONE : 0, uniAB, Cast.u128(_v2Out(uniAB, aIs0, a))
+        );
+        _assertReverts(
+            Programs.encode(DIRECT, Cast.u96(AMOUNT_IN), 0, 0, hops),
+            abi.encodeWithSelector(IExecutor.BadRoute.selector)
+        );
+    }
+
+    /// @dev Earlier hops without code cannot complete: the next pool never gets its input.
+    function test_middlePoolWithoutCodeReverts() public {
+        _fundExecutor(INVENTORY);
+        Leg[] memory legs = _legs(Kind.V2, sushiWethA, Kind.V2, uniAB, Kind.V2, uniBWeth);
+        (Programs.Hop[] memory hops,) = _quote(legs, AMOUNT_IN);
+        hops[1].pool = makeAddr("no code");
+        bytes memory program = Programs.encode(DIRECT, Cast.u96(AMOUNT_IN), 0, 0, hops);
+        _assertReverts(
+            program,
+            abi.encodeWithSignature("Error(string)", "UniswapV2: INSUFFICIENT_INPUT_AMOUNT")
+        );
+        hops[0].pool = makeAddr("no code");
+        hops[1].pool = uniAB;
+        program = Programs.encode(DIRECT, Cast.u96(AMOUNT_IN), 0, 0, hops);
+        _assertReverts(
+            program,
+            abi.encodeWithSignature("Error(string)", "UniswapV2: INSUFFICIENT_INPUT_AMOUNT")
+        );
+    }
+
+    /// @dev Finding 3: a V3 hop's return data was read without checking its size; an address
+    ///      without code returns none (and scratch memory would have been read as the output).
+    function test_v3HopWithoutCodeIsRefused() public {
+        _fundExecutor(INVENTORY);
+        bytes memory bad = abi.encodeWithSelector(IExecutor.BadRoute.selector);
+        (Programs.Hop[] memory hops,) =
+            _quote(_legs(Kind.V3, v3WethA, Kind.V2, uniWethA), AMOUNT_IN);
+        hops[0].pool = makeAddr("no code");
+        _assertReverts(Programs.encode(DIRECT, Cast.u96(AMOUNT_IN), 0, 0, hops), bad);
+        (hops,) = _quote(_fourHops(Kind.V2), AMOUNT_IN);
+        hops[2].pool = makeAddr("no code"); // the V3 hop B -> C
+        _assertReverts(Programs.encode(DIRECT, Cast.u96(AMOUNT_IN), 0, 0, hops), bad);
+    }
+
+    /// @dev Finding 4: "a V3 pool is paid at most the program's input" is now enforced: a pool
+    ///      asking for one wei more than its exact input is refused.
+    function test_v3PoolAskingMoreThanItsInputIsRefused() public {
+        _fundExecutor(INVENTORY);
+        address greedy = address(new GreedyV3Pool());
+        (Programs.Hop[] memory hops,) =
+            _quote(_legs(Kind.V3, v3WethA, Kind.V2, uniWethA), AMOUNT_IN);
+        hops[0].pool = greedy;
+        _assertReverts(
+            Programs.encode(DIRECT, Cast.u96(AMOUNT_IN), 0, 0, hops),
+            abi.encodeWithSelector(IExecutor.ExcessiveInput.selector)
+        );
+    }
+
+    /// @dev Finding 4: "2 to 4 hops" is now enforced.
+    function test_fiveHopsAreRefused() public {
+        _fundExecutor(INVENTORY);
+        (Programs.Hop[] memory four,) = _quote(_fourHops(Kind.V2), AMOUNT_IN);
+        Programs.Hop[] memory five = new Programs.Hop[](5);
+        five[0] = Programs.Hop(0, sushiWethA, 1);
+        for (uint256 i; i < 4; ++i) {
+            five[i + 1] = four[i];
+        }
+        _assertReverts(
+            Programs.encode(DIRECT, Cast.u96(AMOUNT_IN), 0, 0, five),
+            abi.encodeWithSelector(IExecutor.BadRoute.selector)
+        );
     }
 
     // ------------------------------------------------------------------ access control
@@ -244,9 +361,6 @@ contract ExecutorTest is Fixture {
             vm.prank(callers[i]);
             vm.expectRevert(unexpected);
             ex.uniswapV3SwapCallback(Cast.i256(INVENTORY), 0, drain);
-            vm.prank(callers[i]);
-            vm.expectRevert(unexpected);
-            ex.receiveFlashLoan(new address[](1), new uint256[](1), new uint256[](1), drain);
         }
         assertEq(weth.balanceOf(address(executor)), INVENTORY);
     }
@@ -257,20 +371,6 @@ contract ExecutorTest is Fixture {
         vm.prank(attacker);
         vm.expectRevert(IExecutor.UnexpectedCallback.selector);
         IUniswapV2PairLike(uniWethA).swap(0, 1 ether, address(executor), _drainCallbackData());
-    }
-
-    /// @dev A real Balancer flash loan naming the executor as recipient.
-    function test_foreignBalancerFlashLoanReverts() public {
-        _fundExecutor(INVENTORY);
-        address[] memory tokens = new address[](1);
-        tokens[0] = address(weth);
-        uint256[] memory amounts = new uint256[](1);
-        amounts[0] = 1 ether;
-        (bytes memory p,) =
-            _program(DIRECT, _legs(Kind.V2, uniWethA, Kind.V2, sushiWethA), INVENTORY, 0);
-        vm.prank(attacker);
-        vm.expectRevert(IExecutor.UnexpectedCallback.selector);
-        IBalancerVaultLike(vault).flashLoan(address(executor), tokens, amounts, p);
     }
 
     // ------------------------------------------------------------------ sweep, views, deploy
@@ -301,16 +401,18 @@ contract ExecutorTest is Fixture {
         assertEq(ex.owner(), owner);
         assertEq(ex.coldWallet(), cold);
         assertEq(ex.weth(), address(weth));
-        assertEq(ex.vault(), vault);
+        assertEq(ex.poolManager(), address(poolManager));
     }
 
     function test_constructorRejectsZeroAddresses() public {
         vm.expectRevert(IExecutor.ZeroAddress.selector);
-        new Executor(address(0), cold, address(weth), vault);
+        new Executor(address(0), cold, address(weth), address(poolManager));
         vm.expectRevert(IExecutor.ZeroAddress.selector);
-        new Executor(owner, address(0), address(weth), vault);
+        new Executor(owner, address(0), address(weth), address(poolManager));
         vm.expectRevert(IExecutor.ZeroAddress.selector);
-        new Executor(owner, cold, address(0), vault);
+        new Executor(owner, cold, address(0), address(poolManager));
+        // No PoolManager on this chain is allowed: V4 programs then revert.
+        new Executor(owner, cold, address(weth), address(0));
     }
 
     // ------------------------------------------------------------------ fuzz
@@ -327,13 +429,16 @@ contract ExecutorTest is Fixture {
     function testFuzz_v3v2Flash_profitOrRevert(uint256 amountIn, uint256 minProfit) public {
         amountIn = bound(amountIn, 1e9, 20 ether);
         minProfit = bound(minProfit, 0, 0.1 ether);
-        _profitOrRevert(V3_FIRST, _legs(Kind.V3, v3WethA, Kind.V2, uniWethA), amountIn, minProfit);
+        _profitOrRevert(
+            DIRECT, _legs(Kind.V3, v3WethA, Kind.V2_FLASH, uniWethA), amountIn, minProfit
+        );
     }
 
-    function testFuzz_v2v3Balancer_profitOrRevert(uint256 amountIn, uint256 minProfit) public {
+    /// @dev The V3 last hop lends: no inventory at all.
+    function testFuzz_v2v3Flash_profitOrRevert(uint256 amountIn, uint256 minProfit) public {
         amountIn = bound(amountIn, 1e9, 20 ether);
         minProfit = bound(minProfit, 0, 0.1 ether);
-        _profitOrRevert(BALANCER, _legs(Kind.V2, sushiWethA, Kind.V3, v3WethA), amountIn, minProfit);
+        _profitOrRevert(DIRECT, _legs(Kind.V2, sushiWethA, Kind.V3, v3WethA), amountIn, minProfit);
     }
 
     function _profitOrRevert(uint8 mode, Leg[] memory legs, uint256 amountIn, uint256 minProfit)
@@ -381,7 +486,6 @@ contract ExecutorTest is Fixture {
             if (legs[i].kind != Kind.V3) _assertSynced(legs[i].pool);
             assertEq(weth.allowance(address(executor), legs[i].pool), 0);
         }
-        assertEq(weth.allowance(address(executor), vault), 0);
     }
 
     function _assertSynced(address pair) internal view {
@@ -399,9 +503,9 @@ contract ExecutorTest is Fixture {
     }
 
     /// @dev Callback data that, if the executor ran it, would pay the whole inventory to the
-    ///      attacker: TAG_PAY ++ amountIn (pay the caller amountIn WETH).
-    function _drainCallbackData() internal pure returns (bytes memory) {
-        return abi.encodePacked(uint8(2), Cast.u96(INVENTORY));
+    ///      caller: TAG_PAY | WETH | the inventory.
+    function _drainCallbackData() internal view returns (bytes memory) {
+        return abi.encodePacked(uint8(1), address(weth), Cast.u128(INVENTORY));
     }
 
     function _slice(bytes memory b, uint256 start, uint256 len)
@@ -423,4 +527,17 @@ contract ExecutorTest is Fixture {
         }
         return vm.toString(ret);
     }
+}
+
+/// @notice A "V3 pool" that asks for one wei more than the exact input it was given.
+contract GreedyV3Pool {
+    function swap(address, bool, int256 amountSpecified, uint160, bytes calldata data)
+        external
+        returns (int256, int256)
+    {
+        GreedyV3Pool(msg.sender).uniswapV3SwapCallback(amountSpecified + 1, -1, data);
+        return (amountSpecified + 1, -1);
+    }
+
+    function uniswapV3SwapCallback(int256, int256, bytes calldata) external {}
 }

@@ -4,7 +4,14 @@ pragma solidity 0.8.30;
 import {console} from "forge-std/Test.sol";
 import {Fixture} from "./utils/Fixture.sol";
 import {Programs} from "./utils/Programs.sol";
-import {IERC20Like, IUniswapV2PairLike, IUniswapV3PoolLike} from "./utils/Interfaces.sol";
+import {
+    IERC20Like,
+    IUniswapV2PairLike,
+    IUniswapV3PoolLike,
+    IPoolManagerLike,
+    PoolKey,
+    SwapParams
+} from "./utils/Interfaces.sol";
 import {Cast} from "./utils/Cast.sol";
 
 /// @notice Transaction-level gas of the executor per route, written to
@@ -52,24 +59,23 @@ contract ExecutorGasTest is Fixture {
         Measured memory v3v2Inv = _measure(
             "v3_v2_inventory", direct, _legs(Kind.V3, v3WethA, Kind.V2, uniWethA), INVENTORY
         );
-        Measured memory v3v2Flash = _measure(
-            "v3_v2_flash",
-            Programs.CAPITAL_V3_FIRST,
-            _legs(Kind.V3, v3WethA, Kind.V2, uniWethA),
-            DUST
-        );
+        Measured memory v3v2Flash =
+            _measure("v3_v2_flash", direct, _legs(Kind.V3, v3WethA, Kind.V2_FLASH, uniWethA), DUST);
         Measured memory v2v2v2Inv = _measure(
             "v2_v2_v2_inventory",
             direct,
             _legs(Kind.V2, sushiWethA, Kind.V2, uniAB, Kind.V2, uniBWeth),
             INVENTORY
         );
-        Measured memory v2v2Bal = _measure(
-            "v2_v2_balancer",
-            Programs.CAPITAL_BALANCER,
-            _legs(Kind.V2, sushiWethA, Kind.V2, uniWethA),
-            DUST
+        uint8 v4 = Programs.MODE_V4;
+        Measured memory v4v4Inv = _measure(
+            "v4_v4_inventory", v4, _legs(Kind.V4, v4WethAHi, Kind.V4, v4WethALo), INVENTORY
         );
+        Measured memory v4v2Inv = _measure(
+            "v4_v2_inventory", v4, _legs(Kind.V4, v4WethAHi, Kind.V2, uniWethA), INVENTORY
+        );
+        Measured memory v3v4Inv =
+            _measure("v3_v4_inventory", v4, _legs(Kind.V3, v3WethA, Kind.V4, v4WethALo), INVENTORY);
 
         string memory obj = "executor-gas";
         vm.serializeUint(obj, "v2_v2_inventory", v2v2Inv.gas);
@@ -77,7 +83,9 @@ contract ExecutorGasTest is Fixture {
         vm.serializeUint(obj, "v3_v2_inventory", v3v2Inv.gas);
         vm.serializeUint(obj, "v3_v2_flash", v3v2Flash.gas);
         vm.serializeUint(obj, "v2_v2_v2_inventory", v2v2v2Inv.gas);
-        string memory json = vm.serializeUint(obj, "v2_v2_balancer", v2v2Bal.gas);
+        vm.serializeUint(obj, "v4_v4_inventory", v4v4Inv.gas);
+        vm.serializeUint(obj, "v4_v2_inventory", v4v2Inv.gas);
+        string memory json = vm.serializeUint(obj, "v3_v4_inventory", v3v4Inv.gas);
         vm.writeJson(json, SNAPSHOT);
 
         _baselines();
@@ -92,10 +100,22 @@ contract ExecutorGasTest is Fixture {
         internal
         returns (Measured memory m)
     {
+        return _measure(name, mode, legs, executorWeth, 0);
+    }
+
+    /// @dev The same with `executorEth` wei of ETH in the executor (its float).
+    function _measure(
+        string memory name,
+        uint8 mode,
+        Leg[] memory legs,
+        uint256 executorWeth,
+        uint256 executorEth
+    ) internal returns (Measured memory m) {
         uint256 snap = vm.snapshotState();
         _fundExecutor(executorWeth);
+        vm.deal(address(executor), executorEth);
         _newBlockWithVictims(legs);
-        (bytes memory program, uint256 out) = _program(mode, legs, AMOUNT_IN, 1);
+        (bytes memory program, uint256 out) = _programAny(mode, legs, AMOUNT_IN, 1, 0);
         vm.prank(owner);
         (bool ok,) = address(executor).call(program);
         require(ok, name);
@@ -127,9 +147,13 @@ contract ExecutorGasTest is Fixture {
         address tokenIn = address(weth);
         for (uint256 i; i < legs.length; ++i) {
             (address t0, address t1) = _tokens(legs[i]);
+            if (tokenIn == address(weth) && t0 == address(0)) tokenIn = address(0);
             bool zeroForOne = tokenIn == t0;
-            uint256 amount = tokenIn == address(weth) ? 0.1 ether : 200 ether;
-            if (legs[i].kind == Kind.V3) {
+            uint256 amount =
+                tokenIn == address(weth) || tokenIn == address(0) ? 0.1 ether : 200 ether;
+            if (legs[i].kind == Kind.V4) {
+                _v4Swap(v4Keys[legs[i].pool], zeroForOne, amount);
+            } else if (legs[i].kind == Kind.V3) {
                 v3.swap(legs[i].pool, zeroForOne, amount, address(v3));
             } else {
                 uint256 out = _v2Out(legs[i].pool, zeroForOne, amount);
@@ -223,6 +247,101 @@ contract ExecutorGasTest is Fixture {
             string.concat("baked_v3_v2 (floor here): ", vm.toString(vm.lastCallGas().gasTotalUsed))
         );
         vm.revertToState(snap);
+
+        _bakedV4();
+
+        // V4 capital and native ETH, logged for BENCHMARKS.md.
+        uint8 v4 = Programs.MODE_V4;
+        uint8 borrow = Programs.MODE_V4 | Programs.MODE_BORROW;
+        _measure("v3_v4_borrow", borrow, _legs(Kind.V3, v3WethA, Kind.V4, v4WethALo), DUST);
+        _measure("v2_v2_borrow", borrow, _legs(Kind.V2, sushiWethA, Kind.V2, uniWethA), DUST);
+        _measure("v3_v2_borrow", borrow, _legs(Kind.V3, v3WethA, Kind.V2, uniWethA), DUST);
+        legs = _legs(Kind.V4, v4EthAHi, Kind.V2, uniWethA);
+        _measure("v4native_v2_eth_float", v4, legs, INVENTORY, 1 ether);
+        _measure("v4native_v2_unwrap", v4, legs, INVENTORY, 0);
+        _measure("v3_v4native_eth_kept", v4, _legs(Kind.V3, v3WethA, Kind.V4, v4EthALo), INVENTORY);
+        _measure("v4native_v4native", v4, _legs(Kind.V4, v4EthAHi, Kind.V4, v4EthALo), INVENTORY);
+    }
+
+    /// @dev The three V4 routes baked into bytecode the same way (BakedV4V4, BakedV4V2,
+    ///      BakedV3V4): every key, direction and amount an immutable, no checks.
+    function _bakedV4() internal {
+        uint256 snap = vm.snapshotState();
+        Leg[] memory legs = _legs(Kind.V4, v4WethAHi, Kind.V4, v4WethALo);
+        _newBlockWithVictims(legs);
+        (bool z0,, bool z1,) = _twoQuotes(legs);
+        address baked = address(
+            new BakedV4V4(
+                address(weth), poolManager, AMOUNT_IN, v4Keys[v4WethAHi], z0, v4Keys[v4WethALo], z1
+            )
+        );
+        _runBaked("baked_v4_v4", baked);
+        vm.revertToState(snap);
+
+        legs = _legs(Kind.V4, v4WethAHi, Kind.V2, uniWethA);
+        _newBlockWithVictims(legs);
+        uint256 out1;
+        (z0,, z1, out1) = _twoQuotes(legs);
+        baked = address(
+            new BakedV4V2(
+                address(weth),
+                poolManager,
+                AMOUNT_IN,
+                v4Keys[v4WethAHi],
+                z0,
+                _other(v4Keys[v4WethAHi], address(weth)),
+                uniWethA,
+                z1 ? 0 : out1,
+                z1 ? out1 : 0
+            )
+        );
+        _runBaked("baked_v4_v2", baked);
+        vm.revertToState(snap);
+
+        legs = _legs(Kind.V3, v3WethA, Kind.V4, v4WethALo);
+        _newBlockWithVictims(legs);
+        (z0,, z1,) = _twoQuotes(legs);
+        baked = address(
+            new BakedV3V4(
+                address(weth),
+                poolManager,
+                AMOUNT_IN,
+                v3WethA,
+                z0,
+                _other(v4Keys[v4WethALo], address(weth)),
+                v4Keys[v4WethALo],
+                z1
+            )
+        );
+        _runBaked("baked_v3_v4", baked);
+        vm.revertToState(snap);
+    }
+
+    function _runBaked(string memory name, address baked) internal {
+        require(weth.transfer(baked, INVENTORY));
+        (bool ok,) = baked.call("");
+        require(ok, name);
+        console.log(
+            string.concat(name, " (floor here): ", vm.toString(vm.lastCallGas().gasTotalUsed))
+        );
+    }
+
+    /// @dev Directions and quoted outputs of a 2-leg cycle from WETH.
+    function _twoQuotes(Leg[] memory legs)
+        internal
+        returns (bool z0, uint256 out0, bool z1, uint256 out1)
+    {
+        (address t0, address t1) = _tokens(legs[0]);
+        z0 = t0 == address(weth);
+        (, out0) = _encodeLeg(legs, 0, address(weth), AMOUNT_IN);
+        address mid = z0 ? t1 : t0;
+        (address u0,) = _tokens(legs[1]);
+        z1 = mid == u0;
+        (, out1) = _encodeLeg(legs, 1, mid, out0);
+    }
+
+    function _other(PoolKey memory key, address token) internal pure returns (address) {
+        return key.currency0 == token ? key.currency1 : key.currency0;
     }
 
     function _v2SwapCall(Programs.Hop memory hop, address to) internal {
@@ -290,6 +409,185 @@ contract BakedV3V2 {
                 ""
             );
         IUniswapV2PairLike(PAIR).swap(OUT_0, OUT_1, address(this), "");
+    }
+
+    function uniswapV3SwapCallback(int256 d0, int256 d1, bytes calldata) external {
+        require(IERC20Like(WETH).transfer(POOL, Cast.positive(d0 > 0 ? d0 : d1)));
+    }
+}
+
+uint160 constant MIN_SQRT_PRICE_PLUS_ONE = 4295128740;
+uint160 constant MAX_SQRT_PRICE_MINUS_ONE = 1461446703485210103287273052203988822378723970341;
+
+/// @notice WETH -> A -> WETH on two V4 pools in one unlock: two swaps, then take the profit.
+contract BakedV4V4 {
+    address internal immutable WETH;
+    IPoolManagerLike internal immutable MANAGER;
+    uint256 internal immutable AMOUNT_IN;
+    address internal immutable K0_C0;
+    address internal immutable K0_C1;
+    uint24 internal immutable K0_FEE;
+    int24 internal immutable K0_TS;
+    bool internal immutable Z0;
+    address internal immutable K1_C0;
+    address internal immutable K1_C1;
+    uint24 internal immutable K1_FEE;
+    int24 internal immutable K1_TS;
+    bool internal immutable Z1;
+
+    constructor(
+        address weth,
+        IPoolManagerLike manager,
+        uint256 amountIn,
+        PoolKey memory k0,
+        bool z0,
+        PoolKey memory k1,
+        bool z1
+    ) {
+        WETH = weth;
+        MANAGER = manager;
+        AMOUNT_IN = amountIn;
+        (K0_C0, K0_C1, K0_FEE, K0_TS, Z0) = (k0.currency0, k0.currency1, k0.fee, k0.tickSpacing, z0);
+        (K1_C0, K1_C1, K1_FEE, K1_TS, Z1) = (k1.currency0, k1.currency1, k1.fee, k1.tickSpacing, z1);
+    }
+
+    fallback() external {
+        MANAGER.unlock("");
+    }
+
+    function unlockCallback(bytes calldata) external returns (bytes memory) {
+        int256 d = MANAGER.swap(
+            PoolKey(K0_C0, K0_C1, K0_FEE, K0_TS, address(0)),
+            SwapParams(
+                Z0, -Cast.i256(AMOUNT_IN), Z0 ? MIN_SQRT_PRICE_PLUS_ONE : MAX_SQRT_PRICE_MINUS_ONE
+            ),
+            ""
+        );
+        int256 mid = Z0 ? int256(int128(d)) : d >> 128;
+        d = MANAGER.swap(
+            PoolKey(K1_C0, K1_C1, K1_FEE, K1_TS, address(0)),
+            SwapParams(Z1, -mid, Z1 ? MIN_SQRT_PRICE_PLUS_ONE : MAX_SQRT_PRICE_MINUS_ONE),
+            ""
+        );
+        int256 out = Z1 ? int256(int128(d)) : d >> 128;
+        MANAGER.take(WETH, address(this), uint256(out) - AMOUNT_IN);
+        return "";
+    }
+}
+
+/// @notice WETH -> A on V4, A -> WETH on a V2 pair: swap, take A to the pair, swap the pair,
+///         then settle the WETH input.
+contract BakedV4V2 {
+    address internal immutable WETH;
+    IPoolManagerLike internal immutable MANAGER;
+    uint256 internal immutable AMOUNT_IN;
+    address internal immutable C0;
+    address internal immutable C1;
+    uint24 internal immutable FEE;
+    int24 internal immutable TS;
+    bool internal immutable Z0;
+    address internal immutable MID;
+    address internal immutable PAIR;
+    uint256 internal immutable OUT_0;
+    uint256 internal immutable OUT_1;
+
+    constructor(
+        address weth,
+        IPoolManagerLike manager,
+        uint256 amountIn,
+        PoolKey memory k,
+        bool z0,
+        address mid,
+        address pair,
+        uint256 out0,
+        uint256 out1
+    ) {
+        WETH = weth;
+        MANAGER = manager;
+        AMOUNT_IN = amountIn;
+        (C0, C1, FEE, TS, Z0) = (k.currency0, k.currency1, k.fee, k.tickSpacing, z0);
+        (MID, PAIR, OUT_0, OUT_1) = (mid, pair, out0, out1);
+    }
+
+    fallback() external {
+        MANAGER.unlock("");
+    }
+
+    function unlockCallback(bytes calldata) external returns (bytes memory) {
+        int256 d = MANAGER.swap(
+            PoolKey(C0, C1, FEE, TS, address(0)),
+            SwapParams(
+                Z0, -Cast.i256(AMOUNT_IN), Z0 ? MIN_SQRT_PRICE_PLUS_ONE : MAX_SQRT_PRICE_MINUS_ONE
+            ),
+            ""
+        );
+        int256 mid = Z0 ? int256(int128(d)) : d >> 128;
+        MANAGER.take(MID, PAIR, uint256(mid));
+        IUniswapV2PairLike(PAIR).swap(OUT_0, OUT_1, address(this), "");
+        MANAGER.sync(WETH);
+        require(IERC20Like(WETH).transfer(address(MANAGER), AMOUNT_IN));
+        MANAGER.settle();
+        return "";
+    }
+}
+
+/// @notice WETH -> A on a V3 pool paying the PoolManager, A -> WETH on V4: sync, V3 swap (its
+///         callback paid WETH), settle, V4 swap, take the output.
+contract BakedV3V4 {
+    address internal immutable WETH;
+    IPoolManagerLike internal immutable MANAGER;
+    uint256 internal immutable AMOUNT_IN;
+    address internal immutable POOL;
+    bool internal immutable Z0;
+    address internal immutable MID;
+    address internal immutable C0;
+    address internal immutable C1;
+    uint24 internal immutable FEE;
+    int24 internal immutable TS;
+    bool internal immutable Z1;
+
+    constructor(
+        address weth,
+        IPoolManagerLike manager,
+        uint256 amountIn,
+        address pool,
+        bool z0,
+        address mid,
+        PoolKey memory k,
+        bool z1
+    ) {
+        WETH = weth;
+        MANAGER = manager;
+        AMOUNT_IN = amountIn;
+        (POOL, Z0, MID) = (pool, z0, mid);
+        (C0, C1, FEE, TS, Z1) = (k.currency0, k.currency1, k.fee, k.tickSpacing, z1);
+    }
+
+    fallback() external {
+        MANAGER.unlock("");
+    }
+
+    function unlockCallback(bytes calldata) external returns (bytes memory) {
+        MANAGER.sync(MID);
+        IUniswapV3PoolLike(POOL)
+            .swap(
+                address(MANAGER),
+                Z0,
+                Cast.i256(AMOUNT_IN),
+                Z0 ? MIN_SQRT_PRICE_PLUS_ONE : MAX_SQRT_PRICE_MINUS_ONE,
+                ""
+            );
+        uint256 mid = MANAGER.settle();
+        int256 d = MANAGER.swap(
+            PoolKey(C0, C1, FEE, TS, address(0)),
+            SwapParams(
+                Z1, -Cast.i256(mid), Z1 ? MIN_SQRT_PRICE_PLUS_ONE : MAX_SQRT_PRICE_MINUS_ONE
+            ),
+            ""
+        );
+        int256 out = Z1 ? int256(int128(d)) : d >> 128;
+        MANAGER.take(WETH, address(this), uint256(out));
+        return "";
     }
 
     function uniswapV3SwapCallback(int256 d0, int256 d1, bytes calldata) external {

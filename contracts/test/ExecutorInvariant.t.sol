@@ -4,27 +4,22 @@ pragma solidity 0.8.30;
 import {Test} from "forge-std/Test.sol";
 import {Fixture} from "./utils/Fixture.sol";
 import {Programs} from "./utils/Programs.sol";
-import {
-    IERC20Like,
-    IUniswapV2PairLike,
-    IUniswapV3PoolLike,
-    IBalancerVaultLike
-} from "./utils/Interfaces.sol";
+import {IERC20Like, IUniswapV2PairLike, IUniswapV3PoolLike} from "./utils/Interfaces.sol";
 import {IExecutor} from "../src/interfaces/IExecutor.sol";
 import {Cast} from "./utils/Cast.sol";
 
 /// @notice Everything a non-owner can do to the executor, with payloads that would drain it if
-///         it obeyed them: direct calls of every callback selector, real pairs calling back with
-///         crafted data, a contract calling the V3 callback from inside a real V3 swap, a real
-///         Balancer flash loan naming the executor as recipient, programs and sweeps sent by
-///         non-owners. Every call is expected to fail; `unexpectedSuccesses` counts those that
+///         it obeyed them: direct calls of every callback selector (`unlockCallback` included),
+///         real pairs calling back with crafted data, a contract calling the V3 callback from
+///         inside a real V3 swap, a foreign `unlock` of the real V4 PoolManager whose callback
+///         calls the executor's callbacks, programs and sweeps sent by non-owners. Every call is expected to fail; `unexpectedSuccesses` counts those that
 ///         did not.
 contract AttackHandler is Test {
     address internal immutable EXECUTOR;
     address internal immutable OWNER;
     address internal immutable WETH;
-    address internal immutable VAULT;
     address internal immutable V3_POOL;
+    address internal immutable POOL_MANAGER;
     address[] internal pairs;
     address[] internal tokens;
 
@@ -42,16 +37,16 @@ contract AttackHandler is Test {
         address executor,
         address owner,
         address weth,
-        address vault,
         address v3Pool,
+        address poolManager,
         address[] memory pairs_,
         address[] memory tokens_
     ) {
         EXECUTOR = executor;
         OWNER = owner;
         WETH = weth;
-        VAULT = vault;
         V3_POOL = v3Pool;
+        POOL_MANAGER = poolManager;
         pairs = pairs_;
         tokens = tokens_;
     }
@@ -60,19 +55,23 @@ contract AttackHandler is Test {
 
     /// @dev Callback data the executor would act on if it trusted it. `variant` picks a shape:
     ///      TAG_PAY (pay the caller WETH), TAG_PREFIX with a hop that pays an EOA-"pool" the
-    ///      attacker controls, TAG_LENDER, or raw fuzzed bytes.
+    ///      attacker controls, a whole program (a V4 one borrowing from the PoolManager, the
+    ///      shape `unlockCallback` runs), or raw fuzzed bytes.
     function _data(uint8 variant, uint96 amount, address thief, bytes memory junk)
         internal
-        pure
+        view
         returns (bytes memory)
     {
         variant %= 4;
-        if (variant == 0) return abi.encodePacked(uint8(2), amount);
+        if (variant == 0) return abi.encodePacked(uint8(1), WETH, uint128(amount));
         if (variant == 1) {
-            return bytes.concat(hex"00", _program(Programs.CAPITAL_DIRECT, amount, thief));
+            return bytes.concat(
+                abi.encodePacked(uint8(0), WETH, uint128(amount)),
+                abi.encodePacked(uint8(0), thief, uint128(1))
+            );
         }
         if (variant == 2) {
-            return bytes.concat(hex"01", _program(Programs.CAPITAL_V3_FIRST, amount, thief));
+            return _program(Programs.MODE_V4 | Programs.MODE_BORROW, amount, thief);
         }
         return junk;
     }
@@ -142,26 +141,6 @@ contract AttackHandler is Test {
         _record(ok, ret);
     }
 
-    function callReceiveFlashLoan(uint256 seed, uint256 amount, uint8 variant, bytes calldata junk)
-        external
-    {
-        address attacker = _attacker(seed);
-        address[] memory t = new address[](1);
-        t[0] = WETH;
-        uint256[] memory amounts = new uint256[](1);
-        amounts[0] = _amount(amount);
-        bytes memory data = variant % 2 == 0
-            ? _program(Programs.CAPITAL_BALANCER, uint96(amounts[0]), attacker)
-            : junk;
-        vm.prank(attacker);
-        (bool ok, bytes memory ret) = EXECUTOR.call(
-            abi.encodeWithSelector(
-                IExecutor.receiveFlashLoan.selector, t, amounts, new uint256[](1), data
-            )
-        );
-        _record(ok, ret);
-    }
-
     /// @dev The executor does call back-capable pairs; here a real pair calls it back on an
     ///      attacker's swap (to = executor, attacker's data).
     function realPairCallsBack(
@@ -218,30 +197,60 @@ contract AttackHandler is Test {
         // The executor paid the pool for us (it should never get here).
     }
 
-    /// @dev A real Balancer flash loan naming the executor as recipient with crafted userData.
-    function balancerFlashLoanToExecutor(uint256 amount, uint8 variant, bytes calldata junk)
+    function callUnlockCallback(uint256 seed, uint256 amount, uint8 variant, bytes calldata junk)
         external
     {
-        address[] memory t = new address[](1);
-        t[0] = WETH;
-        uint256[] memory amounts = new uint256[](1);
-        amounts[0] = bound(amount, 0, IERC20Like(WETH).balanceOf(VAULT));
-        bytes memory data = variant % 2 == 0
-            ? _program(Programs.CAPITAL_BALANCER, uint96(bound(amount, 1, 1e24)), address(this))
-            : junk;
-        (bool ok, bytes memory ret) = VAULT.call(
-            abi.encodeWithSelector(
-                IBalancerVaultLike.flashLoan.selector, EXECUTOR, t, amounts, data
-            )
-        );
+        address attacker = _attacker(seed);
+        bytes memory data = _data(variant, _amount(amount), attacker, junk);
+        vm.prank(attacker);
+        (bool ok, bytes memory ret) =
+            EXECUTOR.call(abi.encodeWithSelector(IExecutor.unlockCallback.selector, data));
         _record(ok, ret);
+    }
+
+    /// @dev This contract unlocks the real PoolManager; inside its own unlockCallback it calls
+    ///      one of the executor's callbacks (the PoolManager is unlocked, but not by the
+    ///      executor, and the caller is not the PoolManager).
+    function foreignUnlock(uint8 which, uint256 amount, uint8 variant, bytes calldata junk)
+        external
+    {
+        forwardData = _data(variant, _amount(amount), address(this), junk);
+        bytes4[3] memory selectors = [
+            IExecutor.unlockCallback.selector,
+            IExecutor.uniswapV2Call.selector,
+            IExecutor.uniswapV3SwapCallback.selector
+        ];
+        forwardSelector = selectors[which % 3];
+        (bool ok, bytes memory ret) =
+            POOL_MANAGER.call(abi.encodeWithSignature("unlock(bytes)", abi.encode(uint256(0))));
+        delete forwardData;
+        _record(ok, ret);
+    }
+
+    bytes4 internal forwardSelector;
+
+    function unlockCallback(bytes calldata) external returns (bytes memory) {
+        require(msg.sender == POOL_MANAGER);
+        bytes memory call = forwardSelector == IExecutor.unlockCallback.selector
+            ? abi.encodeWithSelector(forwardSelector, forwardData)
+            : forwardSelector == IExecutor.uniswapV2Call.selector
+                ? abi.encodeWithSelector(forwardSelector, address(this), 0, 1 ether, forwardData)
+                : abi.encodeWithSelector(forwardSelector, int256(1 ether), int256(0), forwardData);
+        (bool ok, bytes memory ret) = EXECUTOR.call(call);
+        if (!ok) {
+            assembly ("memory-safe") {
+                revert(add(ret, 0x20), mload(ret))
+            }
+        }
+        return "";
     }
 
     function programAsNonOwner(uint256 seed, uint256 amount, uint8 mode, bytes calldata junk)
         external
     {
         address attacker = _attacker(seed);
-        bytes memory program = mode % 4 == 3 ? junk : _program(mode % 3, _amount(amount), attacker);
+        bytes memory program =
+            mode % 2 == 1 ? junk : _program(Programs.CAPITAL_DIRECT, _amount(amount), attacker);
         vm.prank(attacker);
         (bool ok, bytes memory ret) = EXECUTOR.call(program);
         if (program.length == 0) return; // empty calldata is a plain ETH transfer, accepted
@@ -284,17 +293,17 @@ contract ExecutorInvariantTest is Fixture {
         tokens[0] = address(weth);
         tokens[1] = address(tokenA);
         handler = new AttackHandler(
-            address(executor), owner, address(weth), vault, v3WethA, pairs, tokens
+            address(executor), owner, address(weth), v3WethA, address(poolManager), pairs, tokens
         );
         bytes4[] memory selectors = new bytes4[](8);
         selectors[0] = AttackHandler.callV2Callback.selector;
         selectors[1] = AttackHandler.callV3Callback.selector;
-        selectors[2] = AttackHandler.callReceiveFlashLoan.selector;
-        selectors[3] = AttackHandler.realPairCallsBack.selector;
-        selectors[4] = AttackHandler.reenterFromV3Swap.selector;
-        selectors[5] = AttackHandler.balancerFlashLoanToExecutor.selector;
-        selectors[6] = AttackHandler.programAsNonOwner.selector;
-        selectors[7] = AttackHandler.sweepAsNonOwner.selector;
+        selectors[2] = AttackHandler.realPairCallsBack.selector;
+        selectors[3] = AttackHandler.reenterFromV3Swap.selector;
+        selectors[4] = AttackHandler.programAsNonOwner.selector;
+        selectors[5] = AttackHandler.sweepAsNonOwner.selector;
+        selectors[6] = AttackHandler.callUnlockCallback.selector;
+        selectors[7] = AttackHandler.foreignUnlock.selector;
         targetContract(address(handler));
         targetSelector(FuzzSelector({addr: address(handler), selectors: selectors}));
     }
@@ -312,14 +321,15 @@ contract ExecutorInvariantTest is Fixture {
 
     function invariant_noAllowanceGranted() public view {
         assertEq(weth.allowance(address(executor), address(handler)), 0);
-        assertEq(weth.allowance(address(executor), vault), 0);
         assertEq(tokenA.allowance(address(executor), address(handler)), 0);
     }
 
-    /// @dev The payloads are real threats: sent by the owner, the same "program" does pay the
-    ///      thief. Only the owner check and the armed-caller check stand between them.
+    /// @dev The payloads are real threats: sent by the owner, the same kind of program does pay
+    ///      the thief (through a "pair" that claims to trade WETH and keeps what it gets). Only
+    ///      the owner check and the armed-caller check stand between them: the owner is trusted
+    ///      with the pools it names.
     function test_attackPayloadWouldDrainIfAuthorized() public {
-        address thief = makeAddr("thief");
+        address thief = address(new FakePair(address(weth)));
         Programs.Hop[] memory hops = new Programs.Hop[](2);
         hops[0] = Programs.Hop(0, thief, 1);
         hops[1] = Programs.Hop(0, thief, 10 ether + 1);
@@ -336,15 +346,37 @@ contract ExecutorInvariantTest is Fixture {
     function test_handlerAttacksRevert() public {
         handler.callV2Callback(1, 1 ether, 0, 0, "");
         handler.callV3Callback(2, 1 ether, 0, 1, "");
-        handler.callReceiveFlashLoan(3, 1 ether, 0, "");
         handler.realPairCallsBack(4, 0, 1 ether, 0, "");
         handler.reenterFromV3Swap(1 ether, true, 0, "");
-        handler.balancerFlashLoanToExecutor(1 ether, 0, "");
         handler.programAsNonOwner(5, 1 ether, 0, "");
         handler.sweepAsNonOwner(6, 0, 1 ether);
-        assertEq(handler.attempts(), 8);
+        handler.callUnlockCallback(7, 1 ether, 2, "");
+        handler.foreignUnlock(0, 1 ether, 2, "");
+        handler.foreignUnlock(1, 1 ether, 0, "");
+        handler.foreignUnlock(2, 1 ether, 1, "");
+        assertEq(handler.attempts(), 10);
         assertEq(handler.unexpectedSuccesses(), 0);
         assertEq(handler.unguardedFailures(), 0);
         invariant_balancesNeverDrop();
     }
+}
+
+/// @notice A "pair" a thief could deploy: it names WETH as both tokens (so it passes the
+///         executor's last-hop check) and keeps whatever it is sent.
+contract FakePair {
+    address internal immutable WETH;
+
+    constructor(address weth) {
+        WETH = weth;
+    }
+
+    function token0() external view returns (address) {
+        return WETH;
+    }
+
+    function token1() external view returns (address) {
+        return WETH;
+    }
+
+    function swap(uint256, uint256, address, bytes calldata) external {}
 }

@@ -22,8 +22,8 @@ import {Cast} from "./utils/Cast.sol";
 ///
 ///   CrossCheckSetup    (--broadcast)  real WETH9, a token, two V2 factories + pairs, a V3
 ///                                     pool with liquidity, an Executor with WETH inventory
-///   CrossCheckPlan     (--isolate)    victims, a V2 -> V2 inventory program and a V3 -> V2
-///                                     flash program, in one block; writes each transaction
+///   CrossCheckPlan     (--isolate)    victims, a V2 -> V2 and a V3 -> V2 inventory program,
+///                                     in one block; writes each transaction
 ///                                     and its simulated gas
 abstract contract CrossCheckBase is Script {
     string internal constant ADDRESSES = "deployments/gas-crosscheck.local.json";
@@ -128,7 +128,7 @@ contract CrossCheckPlan is CrossCheckBase {
         vm.warp(vm.envUint("CROSSCHECK_TIMESTAMP"));
 
         uint256 amountIn = 0.731945028613749211 ether;
-        // A victim on the V3 pool, then the V3 -> V2 backrun with the V3 pool lending.
+        // A victim on the V3 pool, then the V3 -> V2 backrun from inventory.
         _send(
             deployer,
             address(helper),
@@ -210,6 +210,6 @@ contract CrossCheckPlan is CrossCheckBase {
         hops[0] = Programs.Hop(Programs.HOP_V3 | (z0 ? 1 : 0), pool, Cast.u128(mid));
         bool z1 = IUniswapV2PairLike(sell).token0() == token;
         hops[1] = Programs.Hop(z1 ? 1 : 0, sell, Cast.u128(_v2Out(sell, z1, mid)));
-        return Programs.encode(Programs.CAPITAL_V3_FIRST, Cast.u96(amountIn), 1, 0, hops);
+        return Programs.encode(Programs.CAPITAL_DIRECT, Cast.u96(amountIn), 1, 0, hops);
     }
 }

@@ -10,15 +10,21 @@ pragma solidity 0.8.30;
 interface IExecutor {
     /// @notice A non-owner called an owner-only entry (a program, `sweep`, or an unknown selector).
     error NotOwner();
-    /// @notice A callback arrived from an address the running execution did not just call.
+    /// @notice A callback arrived from an address the running execution did not just call (for
+    ///         `unlockCallback`: not from the PoolManager during this contract's own `unlock`).
     error UnexpectedCallback();
-    /// @notice The program is malformed (unknown capital mode, or not a whole number of hops).
+    /// @notice The program is malformed (unknown mode bits, not 2 to 4 whole hops), or its last
+    ///         hop does not pay WETH (the last pool's output token is not WETH, or it has no code),
+    ///         or a V3 "pool" returned no swap result, or a V4 program runs where there is no
+    ///         PoolManager.
     error BadRoute();
-    /// @notice The program's final output does not cover its input, fees, the minimum profit
-    ///         and the builder payment.
+    /// @notice The program's final output does not cover its input, the minimum profit and the
+    ///         builder payment.
     error Unprofitable();
-    /// @notice A Uniswap V3 hop returned less than the program's minimum for that hop.
+    /// @notice A Uniswap V3 or V4 hop returned less than the program's minimum for that hop.
     error InsufficientOutput();
+    /// @notice A pool asked to be paid more than the exact input the program gave it.
+    error ExcessiveInput();
     /// @notice `sweep` could not move the token or the ETH.
     error TransferFailed();
     /// @notice A constructor argument that must be set is the zero address.
@@ -38,24 +44,20 @@ interface IExecutor {
     function uniswapV3SwapCallback(int256 amount0Delta, int256 amount1Delta, bytes calldata data)
         external;
 
-    /// @notice Balancer V2 Vault flash-loan callback. Accepted only while this execution's own
-    ///         `flashLoan` is running, once.
-    function receiveFlashLoan(
-        address[] calldata tokens,
-        uint256[] calldata amounts,
-        uint256[] calldata feeAmounts,
-        bytes calldata userData
-    ) external;
-
     /// @notice The searcher EOA, the only account that may run programs and sweep.
     function owner() external view returns (address);
 
     /// @notice The only destination of `sweep`.
     function coldWallet() external view returns (address);
 
+    /// @notice Uniswap V4 PoolManager callback. Accepted only from the PoolManager while this
+    ///         contract's own `unlock` is running (armed in transient storage right before it),
+    ///         once; runs the program it was given.
+    function unlockCallback(bytes calldata data) external returns (bytes memory);
+
     /// @notice The WETH9 contract every cycle starts and ends in.
     function weth() external view returns (address);
 
-    /// @notice The Balancer V2 Vault used for flash loans (zero if none on this chain).
-    function vault() external view returns (address);
+    /// @notice The Uniswap V4 PoolManager (zero where there is none: V4 programs revert).
+    function poolManager() external view returns (address);
 }

@@ -56,11 +56,58 @@ interface IUniswapV3PoolLike {
     ) external returns (int256, int256);
 }
 
-interface IBalancerVaultLike {
-    function flashLoan(
-        address recipient,
-        address[] calldata tokens,
-        uint256[] calldata amounts,
-        bytes calldata userData
-    ) external;
+// Uniswap V4 (v4-core 1.0.2): the structs as the PoolManager ABI-encodes them.
+
+struct PoolKey {
+    address currency0;
+    address currency1;
+    uint24 fee;
+    int24 tickSpacing;
+    address hooks;
+}
+
+struct SwapParams {
+    bool zeroForOne;
+    int256 amountSpecified;
+    uint160 sqrtPriceLimitX96;
+}
+
+struct ModifyLiquidityParams {
+    int24 tickLower;
+    int24 tickUpper;
+    int256 liquidityDelta;
+    bytes32 salt;
+}
+
+struct TestSettings {
+    bool takeClaims;
+    bool settleUsingBurn;
+}
+
+interface IPoolManagerLike {
+    function initialize(PoolKey calldata key, uint160 sqrtPriceX96) external returns (int24 tick);
+    function unlock(bytes calldata data) external returns (bytes memory);
+    function swap(PoolKey calldata key, SwapParams calldata params, bytes calldata hookData)
+        external
+        returns (int256 delta);
+    function sync(address currency) external;
+    function settle() external payable returns (uint256);
+    function take(address currency, address to, uint256 amount) external;
+}
+
+interface IPoolModifyLiquidityTestLike {
+    function modifyLiquidity(
+        PoolKey calldata key,
+        ModifyLiquidityParams calldata params,
+        bytes calldata hookData
+    ) external payable returns (int256 delta);
+}
+
+interface IPoolSwapTestLike {
+    function swap(
+        PoolKey calldata key,
+        SwapParams calldata params,
+        TestSettings calldata testSettings,
+        bytes calldata hookData
+    ) external payable returns (int256 delta);
 }

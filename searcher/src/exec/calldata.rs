@@ -6,26 +6,37 @@
 //!   0        1                    13                   25                   37
 //!   | mode   | amountIn  (u96)    | minProfit (u96)    | bribe (u96, opt)   |
 //!
-//! then 2..=4 hops in cycle order, 37 bytes each
+//! then 2..=4 hops in cycle order; every hop starts with its flags and ends with its amount
+//!   V2 / V3 hop, 37 bytes
 //!   0        1                                 21                          37
 //!   | flags  | pool / pair (address)           | amount (u128)             |
 //!
-//! mode   bits 0-1 capital: 0 DIRECT (inventory, or the last hop lends), 1 V3_FIRST (the first
-//!                 hop, a V3 pool, lends), 2 BALANCER (Vault flash loan)
-//!        bit 2    a bribe field follows minProfit    bit 3  pay it by unwrapping WETH
-//! flags  bit 0    zeroForOne    bit 1  V2 pair swapped as a flash swap    bit 2  V3 pool
-//! amount the hop's output: exact for a V2 pair, a checked minimum for a V3 pool
+//!   V4 hop, 23 to 83 bytes: the PoolKey minus what the cycle already says
+//!   0        1 (+20)         (+20)          +3     +3       (+20)        +16
+//!   | flags  | tokenIn (opt) | tokenOut (opt)| fee  | tickSp | hooks (opt)| amount (u128) |
+//!
+//! mode   bit 0  BORROW: the V4 PoolManager lends the first hop's WETH (V4 programs only)
+//!        bit 2  a bribe field follows minProfit (paid from the executor's ETH balance,
+//!               unwrapping WETH for any shortfall)
+//!        bit 3  V4: the program runs inside PoolManager.unlock (required for V4 hops)
+//! flags  bit 0  zeroForOne    bit 1  V2 pair swapped as a flash swap    bit 2  V3 pool
+//!        bit 3  V4 pool; then bit 4 tokenIn present (else the previous V4 hop's tokenOut, or
+//!               the base for hop 0), bit 5 tokenOut present (else the base: the last hop),
+//!               bit 6 hooks present (else none), bit 7 the base is native ETH (else WETH)
+//! amount the hop's output: exact for a V2 pair, a checked minimum for a V3 or V4 pool
 //! ```
 //!
 //! There is no selector: the owner's transaction carries the program as its whole calldata.
-//! The executor checks `last amount - amountIn - flash fee >= minProfit + bribe` from these
-//! numbers alone (a V2 pair pays exactly what `swap` asks or reverts on K; V3 outputs are
-//! checked against their minimum), so every V2 amount must be the exact output computed with
-//! that pair's own fee ([`crate::market::math::V2Fee`]): forks with other fees need nothing else.
+//! The executor checks `last amount - amountIn >= minProfit + bribe` from these numbers alone
+//! (a V2 pair pays exactly what `swap` asks or reverts on K; V3 and V4 outputs are checked
+//! against their minimum), so every V2 amount must be the exact output computed with that
+//! pair's own fee ([`crate::market::math::V2Fee`]): forks with other fees need nothing else. It
+//! also refuses a program whose last V2/V3 pool does not pay WETH (`token0()`/`token1()` read on
+//! chain); a V4 last hop's output is taken from the PoolManager as WETH (or ETH).
 //!
 //! The Solidity twin `contracts/test/utils/Programs.sol` encodes with `abi.encodePacked`;
-//! `contracts/test/Encoding.t.sol` asserts the same hex vectors as the tests below (one of them
-//! is also run on the real executor there), so the two encoders cannot drift.
+//! `contracts/test/Encoding.t.sol` asserts the same hex vectors as the tests below (two of them
+//! also run on the real executor there), so the two encoders cannot drift.
 
 use alloy::primitives::{Address, Bytes, U256};
 
@@ -48,34 +59,42 @@ pub mod layout {
 
     /// Offset of a hop's flags byte within the hop.
     pub const HOP_FLAGS_OFFSET: usize = 0;
-    /// Offset of a hop's pool address within the hop.
+    /// Offset of a V2/V3 hop's pool address within the hop.
     pub const HOP_POOL_OFFSET: usize = 1;
-    /// Offset of a hop's amount (uint128) within the hop.
+    /// Offset of a V2/V3 hop's amount (uint128) within the hop.
     pub const HOP_AMOUNT_OFFSET: usize = 21;
-    /// Length of one hop.
+    /// Length of a V2/V3 hop.
     pub const HOP_LEN: usize = 37;
+    /// Width of every hop's amount, its last field.
+    pub const HOP_AMOUNT_LEN: usize = 16;
+    /// Width of a V4 hop's fee (uint24) and of its tick spacing (int24).
+    pub const V4_FEE_LEN: usize = 3;
 
-    /// Mode bits 0-1: where the cycle's WETH comes from.
-    pub const CAPITAL_MASK: u8 = 0x03;
-    /// Inventory, or a flash swap from the last hop when it calls back.
-    pub const CAPITAL_DIRECT: u8 = 0;
-    /// The first hop (a V3 pool) lends its output.
-    pub const CAPITAL_V3_FIRST: u8 = 1;
-    /// A Balancer V2 Vault flash loan.
-    pub const CAPITAL_BALANCER: u8 = 2;
+    /// The PoolManager lends the first hop's WETH (V4 programs only).
+    pub const MODE_BORROW: u8 = 0x01;
     /// A bribe field follows `minProfit`.
     pub const MODE_BRIBE: u8 = 0x04;
-    /// Pay the bribe by unwrapping WETH (else from the contract's ETH float).
-    pub const MODE_BRIBE_FROM_WETH: u8 = 0x08;
+    /// The program runs inside the V4 PoolManager's `unlock`.
+    pub const MODE_V4: u8 = 0x08;
     /// Every valid mode byte is below this (so a program never starts like a served selector).
     pub const MODE_MAX: u8 = 0x10;
 
-    /// The hop sells the pool's token0.
+    /// The hop sells the pool's token0 (currency0).
     pub const HOP_ZERO_FOR_ONE: u8 = 0x01;
     /// A V2 pair swapped as a flash swap (output to the executor, then `uniswapV2Call`).
     pub const HOP_V2_FLASH: u8 = 0x02;
     /// A Uniswap V3 pool.
     pub const HOP_V3: u8 = 0x04;
+    /// A Uniswap V4 pool.
+    pub const HOP_V4: u8 = 0x08;
+    /// V4: the hop's input currency is written.
+    pub const HOP_V4_TOKEN_IN: u8 = 0x10;
+    /// V4: the hop's output currency is written.
+    pub const HOP_V4_TOKEN_OUT: u8 = 0x20;
+    /// V4: the pool's hooks address is written.
+    pub const HOP_V4_HOOKS: u8 = 0x40;
+    /// V4: the cycle's base on this hop (an implied input or output) is native ETH, not WETH.
+    pub const HOP_V4_NATIVE: u8 = 0x80;
 }
 
 use layout::*;
@@ -89,18 +108,27 @@ pub const MAX_HOPS: usize = 4;
 pub const SWEEP_SELECTOR: [u8; 4] = [0x6e, 0xa0, 0x56, 0xa9];
 
 /// Where the cycle's WETH comes from.
+///
+/// Which to choose (measured, `BENCHMARKS.md`): [`Capital::Inventory`] whenever the executor
+/// holds at least `amount_in` WETH: it is the cheapest for every shape. Without inventory,
+/// [`Capital::FlashFromLastHop`]: it picks the cheapest lender for the shape (the last V2 pair,
+/// the last V3 pool, or the V4 PoolManager in a program with V4 hops).
+/// [`Capital::FlashFromPoolManager`] forces the PoolManager as lender even for a cycle of
+/// V2/V3 hops only, which costs ~+16,000 gas there (a flash loan for pairs whose fork cannot
+/// flash swap, nothing else).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Capital {
-    /// WETH the executor holds (with a V3 last hop the output arrives first anyway).
+    /// WETH the executor holds. With a V3 last hop (V2/V3 programs) or a V4 first hop the
+    /// bytes are those of a flash program: the output, or the PoolManager's loan, comes first.
     Inventory,
-    /// Borrowed from the cycle's last pool: a V2 last hop is swapped as a flash swap, a V3
-    /// last hop lends by construction. Needs no inventory.
+    /// Borrowed: in a V2/V3 program from the last pool (a V2 last hop is swapped as a flash
+    /// swap, a V3 last hop lends by construction); in a program with V4 hops from the
+    /// PoolManager (mode BORROW when the first hop is V2/V3; a V4 first hop borrows anyway).
+    /// Needs no inventory.
     FlashFromLastHop,
-    /// The first hop, a V3 pool, pays its output straight to the second pool (a V2 pair) and
-    /// is repaid in its callback, after the rest of the cycle ran. Needs no inventory.
-    FlashFromFirstHop,
-    /// A Balancer V2 Vault flash loan of `amount_in` WETH (plus the vault's fee, if any).
-    Balancer,
+    /// Borrowed from the V4 PoolManager (`take`, settled before `unlock` returns), the program
+    /// running inside `unlock` whatever its hops (mode BORROW | V4). Needs no inventory.
+    FlashFromPoolManager,
 }
 
 /// The builder payment, made by coinbase transfer after the cycle.
@@ -108,10 +136,25 @@ pub enum Capital {
 pub enum Bribe {
     /// None: bid through the priority fee.
     None,
-    /// Paid from the executor's ETH balance.
-    FromEthFloat(U256),
-    /// Paid by unwrapping the executor's WETH.
+    /// Paid by coinbase transfer from the executor's ETH balance, unwrapping WETH for any
+    /// shortfall (the contract decides from its balance: keeping an ETH float saves the
+    /// unwrap, 9,260 gas per bribed backrun).
     FromWeth(U256),
+}
+
+/// A Uniswap V4 pool's key (`currency0 < currency1`; the zero address is native ETH).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PoolKey {
+    /// The lower currency.
+    pub currency0: Address,
+    /// The higher currency.
+    pub currency1: Address,
+    /// LP fee in hundredths of a bip, or the dynamic-fee flag (uint24).
+    pub fee: u32,
+    /// Tick spacing (int24).
+    pub tick_spacing: i32,
+    /// The hooks contract, or the zero address.
+    pub hooks: Address,
 }
 
 /// The pool kind of a hop.
@@ -121,6 +164,9 @@ pub enum PoolKind {
     V2,
     /// A Uniswap V3-style pool (exact input: the previous hop's amount).
     V3,
+    /// A Uniswap V4 pool in the executor's PoolManager (exact input: what the PoolManager
+    /// credited for the previous hop). The hop's `pool` is not encoded.
+    V4(PoolKey),
 }
 
 /// One hop of the cycle.
@@ -128,12 +174,12 @@ pub enum PoolKind {
 pub struct Hop {
     /// Pair or pool kind.
     pub kind: PoolKind,
-    /// The pair or pool.
+    /// The pair or pool (V2, V3). Not encoded for V4 hops (decoded as the zero address).
     pub pool: Address,
-    /// The hop sells the pool's token0.
+    /// The hop sells the pool's token0 (currency0).
     pub zero_for_one: bool,
-    /// V2: the exact output (`getAmountOut` with the pair's fee). V3: the minimum output the
-    /// executor accepts (the simulated output).
+    /// V2: the exact output (`getAmountOut` with the pair's fee). V3, V4: the minimum output
+    /// the executor accepts (the simulated output).
     pub amount_out: U256,
 }
 
@@ -144,12 +190,13 @@ pub struct Program {
     pub capital: Capital,
     /// WETH into the first hop.
     pub amount_in: U256,
-    /// The executor reverts unless the last hop's amount covers `amount_in`, any flash fee,
-    /// `min_profit` and the bribe.
+    /// The executor reverts unless the last hop's amount covers `amount_in`, `min_profit` and
+    /// the bribe.
     pub min_profit: U256,
     /// Builder payment.
     pub bribe: Bribe,
-    /// Hops in cycle order: the first takes WETH, the last gives WETH.
+    /// Hops in cycle order: the first takes WETH (or ETH, on a native V4 pool), the last gives
+    /// WETH (or ETH).
     pub hops: Vec<Hop>,
 }
 
@@ -169,10 +216,9 @@ pub enum EncodeError {
         /// The field's width.
         bits: usize,
     },
-    /// `FlashFromFirstHop` needs a V3 pool first and a V2 pair second (the V3 pool pays the
-    /// pair before the pair's swap, which a V3 second hop could not accept).
-    #[error("flash from the first hop needs a V3 pool first and a V2 pair second")]
-    LenderShape,
+    /// A V4 hop's tick spacing does not fit an int24.
+    #[error("tick spacing {0} does not fit in 24 bits")]
+    TickSpacing(i32),
 }
 
 /// Why bytes are not a program.
@@ -200,23 +246,82 @@ pub enum DecodeError {
 impl Program {
     /// The mode byte this program encodes to.
     pub fn mode(&self) -> u8 {
-        let capital = match self.capital {
-            Capital::Inventory | Capital::FlashFromLastHop => CAPITAL_DIRECT,
-            Capital::FlashFromFirstHop => CAPITAL_V3_FIRST,
-            Capital::Balancer => CAPITAL_BALANCER,
-        };
-        capital
-            | match self.bribe {
-                Bribe::None => 0,
-                Bribe::FromEthFloat(_) => MODE_BRIBE,
-                Bribe::FromWeth(_) => MODE_BRIBE | MODE_BRIBE_FROM_WETH,
-            }
+        let v4 = self.runs_in_unlock();
+        let mut mode = if v4 { MODE_V4 } else { 0 };
+        let first_is_v4 = matches!(self.hops.first().map(|h| h.kind), Some(PoolKind::V4(_)));
+        if self.capital == Capital::FlashFromPoolManager
+            || (v4 && self.capital == Capital::FlashFromLastHop && !first_is_v4)
+        {
+            mode |= MODE_BORROW;
+        }
+        if matches!(self.bribe, Bribe::FromWeth(_)) {
+            mode |= MODE_BRIBE;
+        }
+        mode
+    }
+
+    /// Whether the program runs inside the V4 PoolManager's `unlock` (mode V4).
+    pub fn runs_in_unlock(&self) -> bool {
+        self.capital == Capital::FlashFromPoolManager
+            || self.hops.iter().any(|h| matches!(h.kind, PoolKind::V4(_)))
     }
 
     /// Length in bytes of the encoded program.
     pub fn encoded_len(&self) -> usize {
         let bribe = if matches!(self.bribe, Bribe::None) { 0 } else { BRIBE_LEN };
-        HEADER_LEN + bribe + HOP_LEN * self.hops.len()
+        HEADER_LEN + bribe + (0..self.hops.len()).map(|i| self.hop_len(i)).sum::<usize>()
+    }
+
+    /// The flags byte of hop `i`.
+    fn flags(&self, i: usize) -> u8 {
+        let n = self.hops.len();
+        let hop = &self.hops[i];
+        let mut flags = if hop.zero_for_one { HOP_ZERO_FOR_ONE } else { 0 };
+        match hop.kind {
+            PoolKind::V2
+                if i == n - 1
+                    && self.capital == Capital::FlashFromLastHop
+                    && !self.runs_in_unlock() =>
+            {
+                flags |= HOP_V2_FLASH;
+            }
+            PoolKind::V2 => {}
+            PoolKind::V3 => flags |= HOP_V3,
+            PoolKind::V4(key) => {
+                flags |= HOP_V4;
+                let (token_in, token_out) = v4_tokens(&key, hop.zero_for_one);
+                let implied_in = i == 0 || matches!(self.hops[i - 1].kind, PoolKind::V4(_));
+                if !implied_in {
+                    flags |= HOP_V4_TOKEN_IN;
+                }
+                if i + 1 < n {
+                    flags |= HOP_V4_TOKEN_OUT;
+                }
+                if !key.hooks.is_zero() {
+                    flags |= HOP_V4_HOOKS;
+                }
+                // The base (WETH unless this flag) stands for an implied first input or last
+                // output.
+                if (i == 0 && token_in.is_zero()) || (i + 1 == n && token_out.is_zero()) {
+                    flags |= HOP_V4_NATIVE;
+                }
+            }
+        }
+        flags
+    }
+
+    /// Encoded length of hop `i`.
+    fn hop_len(&self, i: usize) -> usize {
+        if !matches!(self.hops[i].kind, PoolKind::V4(_)) {
+            return HOP_LEN;
+        }
+        let flags = self.flags(i);
+        let opt = |bit: u8| if flags & bit != 0 { 20 } else { 0 };
+        1 + opt(HOP_V4_TOKEN_IN)
+            + opt(HOP_V4_TOKEN_OUT)
+            + 2 * V4_FEE_LEN
+            + opt(HOP_V4_HOOKS)
+            + HOP_AMOUNT_LEN
     }
 
     /// The packed calldata, after checking the program's shape and field widths.
@@ -225,99 +330,197 @@ impl Program {
         if !(MIN_HOPS..=MAX_HOPS).contains(&n) {
             return Err(EncodeError::HopCount(n));
         }
-        if self.capital == Capital::FlashFromFirstHop
-            && (self.hops[0].kind != PoolKind::V3 || self.hops[1].kind != PoolKind::V2)
-        {
-            return Err(EncodeError::LenderShape);
-        }
         let mut out = Vec::with_capacity(self.encoded_len());
         out.push(self.mode());
         put_uint(&mut out, "amount_in", self.amount_in, WETH_AMOUNT_LEN)?;
         put_uint(&mut out, "min_profit", self.min_profit, WETH_AMOUNT_LEN)?;
-        match self.bribe {
-            Bribe::None => {}
-            Bribe::FromEthFloat(b) | Bribe::FromWeth(b) => {
-                put_uint(&mut out, "bribe", b, WETH_AMOUNT_LEN)?;
-            }
+        if let Bribe::FromWeth(b) = self.bribe {
+            put_uint(&mut out, "bribe", b, WETH_AMOUNT_LEN)?;
         }
         for (i, hop) in self.hops.iter().enumerate() {
-            let mut flags = if hop.zero_for_one { HOP_ZERO_FOR_ONE } else { 0 };
-            match hop.kind {
-                PoolKind::V3 => flags |= HOP_V3,
-                PoolKind::V2 if i == n - 1 && self.capital == Capital::FlashFromLastHop => {
-                    flags |= HOP_V2_FLASH;
-                }
-                PoolKind::V2 => {}
-            }
+            let flags = self.flags(i);
             out.push(flags);
-            out.extend_from_slice(hop.pool.as_slice());
-            put_uint(&mut out, "hop amount_out", hop.amount_out, 16)?;
+            match hop.kind {
+                PoolKind::V2 | PoolKind::V3 => out.extend_from_slice(hop.pool.as_slice()),
+                PoolKind::V4(key) => {
+                    let (token_in, token_out) = v4_tokens(&key, hop.zero_for_one);
+                    if flags & HOP_V4_TOKEN_IN != 0 {
+                        out.extend_from_slice(token_in.as_slice());
+                    }
+                    if flags & HOP_V4_TOKEN_OUT != 0 {
+                        out.extend_from_slice(token_out.as_slice());
+                    }
+                    put_uint(&mut out, "fee", U256::from(key.fee), V4_FEE_LEN)?;
+                    if !(-(1 << 23)..(1 << 23)).contains(&key.tick_spacing) {
+                        return Err(EncodeError::TickSpacing(key.tick_spacing));
+                    }
+                    out.extend_from_slice(&key.tick_spacing.to_be_bytes()[1..]);
+                    if flags & HOP_V4_HOOKS != 0 {
+                        out.extend_from_slice(key.hooks.as_slice());
+                    }
+                }
+            }
+            put_uint(&mut out, "hop amount_out", hop.amount_out, HOP_AMOUNT_LEN)?;
         }
         debug_assert_eq!(out.len(), self.encoded_len());
         Ok(out.into())
     }
 
-    /// Reads a program back (for logs and review). `encode(decode(b)) == b` for every valid
-    /// `b`; a DIRECT program whose last hop calls back decodes as [`Capital::FlashFromLastHop`].
-    pub fn decode(bytes: &[u8]) -> Result<Self, DecodeError> {
+    /// Reads a program back (for logs and review); `weth` is the executor's WETH, which V4 hops
+    /// imply rather than write. `encode(decode(b)) == b` for every valid `b`; a program without
+    /// BORROW whose last hop is a V2 flash swap decodes as [`Capital::FlashFromLastHop`], and
+    /// as [`Capital::Inventory`] otherwise.
+    pub fn decode(bytes: &[u8], weth: Address) -> Result<Self, DecodeError> {
         let mode = *bytes.first().ok_or(DecodeError::Empty)?;
-        let capital_bits = mode & CAPITAL_MASK;
-        if mode >= MODE_MAX || capital_bits > CAPITAL_BALANCER {
+        let v4_program = mode & MODE_V4 != 0;
+        if mode & !(MODE_BORROW | MODE_BRIBE | MODE_V4) != 0
+            || (mode & MODE_BORROW != 0 && !v4_program)
+        {
             return Err(DecodeError::Mode(mode));
         }
         let header = if mode & MODE_BRIBE != 0 { HEADER_LEN + BRIBE_LEN } else { HEADER_LEN };
-        let body = bytes.len().checked_sub(header).ok_or(DecodeError::Length(bytes.len()))?;
-        let n = body / HOP_LEN;
-        if body % HOP_LEN != 0 || !(MIN_HOPS..=MAX_HOPS).contains(&n) {
-            return Err(DecodeError::Length(bytes.len()));
+        let len_err = || DecodeError::Length(bytes.len());
+        if bytes.len() < header {
+            return Err(len_err());
         }
-        let weth = |at: usize| U256::from_be_slice(&bytes[at..at + WETH_AMOUNT_LEN]);
-        let bribe = match (mode & MODE_BRIBE != 0, mode & MODE_BRIBE_FROM_WETH != 0) {
-            (false, _) => Bribe::None,
-            (true, false) => Bribe::FromEthFloat(weth(BRIBE_OFFSET)),
-            (true, true) => Bribe::FromWeth(weth(BRIBE_OFFSET)),
+        let weth_at = |at: usize| U256::from_be_slice(&bytes[at..at + WETH_AMOUNT_LEN]);
+        let bribe = if mode & MODE_BRIBE != 0 {
+            Bribe::FromWeth(weth_at(BRIBE_OFFSET))
+        } else {
+            Bribe::None
         };
-        let mut hops = Vec::with_capacity(n);
+        let mut hops = Vec::with_capacity(MAX_HOPS);
         let mut last_flash = false;
-        for index in 0..n {
-            let h = &bytes[header + index * HOP_LEN..header + (index + 1) * HOP_LEN];
-            let flags = h[HOP_FLAGS_OFFSET];
-            let kind = match flags & !HOP_ZERO_FOR_ONE {
-                0 => PoolKind::V2,
-                HOP_V3 => PoolKind::V3,
-                HOP_V2_FLASH if index == n - 1 && capital_bits == CAPITAL_DIRECT => {
-                    last_flash = true;
-                    PoolKind::V2
-                }
-                _ => return Err(DecodeError::Flags { index, flags }),
+        let mut p = header;
+        while p < bytes.len() {
+            let index = hops.len();
+            if index == MAX_HOPS {
+                return Err(len_err());
+            }
+            let flags = bytes[p];
+            let flags_err = DecodeError::Flags { index, flags };
+            let mut take = |len: usize| -> Result<&[u8], DecodeError> {
+                let field = bytes.get(p..p + len).ok_or_else(len_err)?;
+                p += len;
+                Ok(field)
             };
-            hops.push(Hop {
-                kind,
-                pool: Address::from_slice(&h[HOP_POOL_OFFSET..HOP_AMOUNT_OFFSET]),
-                zero_for_one: flags & HOP_ZERO_FOR_ONE != 0,
-                amount_out: U256::from_be_slice(&h[HOP_AMOUNT_OFFSET..HOP_LEN]),
-            });
+            take(1)?;
+            let zero_for_one = flags & HOP_ZERO_FOR_ONE != 0;
+            let kind_bits = flags & !HOP_ZERO_FOR_ONE;
+            let (kind, pool) = if kind_bits & HOP_V4 != 0 {
+                if !v4_program || kind_bits & (HOP_V2_FLASH | HOP_V3) != 0 {
+                    return Err(flags_err);
+                }
+                let base = if flags & HOP_V4_NATIVE != 0 { Address::ZERO } else { weth };
+                let token_in = if flags & HOP_V4_TOKEN_IN != 0 {
+                    Address::from_slice(take(20)?)
+                } else {
+                    match hops.last() {
+                        None => base,
+                        Some(Hop { kind: PoolKind::V4(prev), zero_for_one, .. }) => {
+                            v4_tokens(prev, *zero_for_one).1
+                        }
+                        Some(_) => return Err(flags_err),
+                    }
+                };
+                let token_out = if flags & HOP_V4_TOKEN_OUT != 0 {
+                    Address::from_slice(take(20)?)
+                } else {
+                    base
+                };
+                let fee = take(V4_FEE_LEN)?;
+                let fee = u32::from_be_bytes([0, fee[0], fee[1], fee[2]]);
+                let ts = take(V4_FEE_LEN)?;
+                // int24, big-endian: sign-extend through the top byte
+                let tick_spacing = i32::from_be_bytes([0, ts[0], ts[1], ts[2]]) << 8 >> 8;
+                let hooks = if flags & HOP_V4_HOOKS != 0 {
+                    Address::from_slice(take(20)?)
+                } else {
+                    Address::ZERO
+                };
+                let (currency0, currency1) =
+                    if zero_for_one { (token_in, token_out) } else { (token_out, token_in) };
+                let key = PoolKey { currency0, currency1, fee, tick_spacing, hooks };
+                (PoolKind::V4(key), Address::ZERO)
+            } else {
+                let kind = match kind_bits {
+                    0 | HOP_V2_FLASH => PoolKind::V2,
+                    HOP_V3 => PoolKind::V3,
+                    _ => return Err(flags_err),
+                };
+                (kind, Address::from_slice(take(20)?))
+            };
+            let amount_out = U256::from_be_slice(take(HOP_AMOUNT_LEN)?);
+            last_flash = kind_bits == HOP_V2_FLASH;
+            hops.push(Hop { kind, pool, zero_for_one, amount_out });
         }
-        let capital = match capital_bits {
-            CAPITAL_V3_FIRST => Capital::FlashFromFirstHop,
-            CAPITAL_BALANCER => Capital::Balancer,
-            _ if last_flash => Capital::FlashFromLastHop,
-            _ => Capital::Inventory,
+        let n = hops.len();
+        if n < MIN_HOPS {
+            return Err(len_err());
+        }
+        let capital = if mode & MODE_BORROW != 0 {
+            Capital::FlashFromPoolManager
+        } else if last_flash {
+            Capital::FlashFromLastHop
+        } else {
+            Capital::Inventory
         };
-        Ok(Self {
+        let program = Self {
             capital,
-            amount_in: weth(AMOUNT_IN_OFFSET),
-            min_profit: weth(MIN_PROFIT_OFFSET),
+            amount_in: weth_at(AMOUNT_IN_OFFSET),
+            min_profit: weth_at(MIN_PROFIT_OFFSET),
             bribe,
             hops,
-        })
+        };
+        // Bits the encoder would not set (a V4 mode without V4 hops and without BORROW, a
+        // NATIVE flag on a hop with no implied ETH, a V2 flash flag anywhere but on the last
+        // hop of a V2/V3 program) are refused: decoding is exact.
+        if program.mode() != mode {
+            return Err(DecodeError::Mode(mode));
+        }
+        for index in 0..n {
+            if program.flags(index) != encoded_flags_at(bytes, header, index) {
+                return Err(DecodeError::Flags {
+                    index,
+                    flags: encoded_flags_at(bytes, header, index),
+                });
+            }
+        }
+        Ok(program)
     }
 
-    /// The profit the executor checks, before the bribe and any flash-loan fee: the last
-    /// hop's amount minus `amount_in` (`None` if negative or there are no hops).
+    /// The profit the executor checks, before the bribe: the last hop's amount minus
+    /// `amount_in` (`None` if negative or there are no hops).
     pub fn gross_profit(&self) -> Option<U256> {
         self.hops.last()?.amount_out.checked_sub(self.amount_in)
     }
+}
+
+/// A V4 hop's (input, output) currencies.
+fn v4_tokens(key: &PoolKey, zero_for_one: bool) -> (Address, Address) {
+    if zero_for_one { (key.currency0, key.currency1) } else { (key.currency1, key.currency0) }
+}
+
+/// The flags byte of hop `index` of an already length-checked program.
+fn encoded_flags_at(bytes: &[u8], header: usize, index: usize) -> u8 {
+    let mut p = header;
+    for _ in 0..index {
+        p += encoded_hop_len(bytes[p]);
+    }
+    bytes[p]
+}
+
+/// The length of a hop from its flags byte.
+fn encoded_hop_len(flags: u8) -> usize {
+    if flags & HOP_V4 == 0 {
+        return HOP_LEN;
+    }
+    let opt = |bit: u8| if flags & bit != 0 { 20 } else { 0 };
+    1 + opt(HOP_V4_TOKEN_IN)
+        + opt(HOP_V4_TOKEN_OUT)
+        + 2 * V4_FEE_LEN
+        + opt(HOP_V4_HOOKS)
+        + HOP_AMOUNT_LEN
 }
 
 /// Calldata for the executor's `sweep(token, amount)`: `token` (the zero address for ETH)
@@ -355,16 +558,21 @@ fn put_uint(
 mod tests {
     use super::*;
     use alloy::primitives::{address, hex, keccak256};
+
+    /// Mainnet WETH, the base the synthetic vectors imply.
+    const WETH: Address = address!("0xC02aaA39b223FE8D0A0e5C4F27eAD9083C756Cc2");
+    /// The forge fixture's WETH9 (vector E).
+    const FIXTURE_WETH: Address = address!("0x5615dEB798BB3E4dFa0139dFa1b3D433Cc23b72f");
     use proptest::prelude::*;
 
     fn eth(milli: u64) -> U256 {
         U256::from(milli) * U256::from(10u64).pow(U256::from(15))
     }
 
-    /// Shared vector A (`Encoding.t.sol`): V3 first hop lends, 3 hops, bribe from WETH.
+    /// Shared vector A (`Encoding.t.sol`): V3 first hop, 3 hops, a bribe.
     fn vector_a() -> Program {
         Program {
-            capital: Capital::FlashFromFirstHop,
+            capital: Capital::Inventory,
             amount_in: eth(1_234),
             min_profit: eth(5),
             bribe: Bribe::FromWeth(eth(3)),
@@ -391,7 +599,7 @@ mod tests {
         }
     }
 
-    const VECTOR_A: &str = "0d0000000011200c7644d50000000000000011c37937e0800000000000000aa87bee5380000511111111111111111111111111111111111111110000000000000085ca615bf9c01000000022222222222222222222222222222222222222220000000000000085e7860ed96c62000001333333333333333333333333333333333333333300000000000000001158e460913d0000";
+    const VECTOR_A: &str = "040000000011200c7644d50000000000000011c37937e0800000000000000aa87bee5380000511111111111111111111111111111111111111110000000000000085ca615bf9c01000000022222222222222222222222222222222222222220000000000000085e7860ed96c62000001333333333333333333333333333333333333333300000000000000001158e460913d0000";
 
     /// Shared vector B (`Encoding.t.sol`, where it also runs on the real executor): the
     /// fixture's WETH -> A -> WETH cycle, sushi pair then uni pair as a flash swap.
@@ -420,14 +628,14 @@ mod tests {
 
     const VECTOR_B: &str = "000000000006f05b59d3b2000000000000000000000000000100fe90b54d84ad19d0123f8fb038ec52e3294ebdc3000000000000003877e64620b7afa9dc03c729312728e881813a1d2f1510da642aa8e151f20000000000000000072b462c510ed573";
 
-    /// Shared vector C (`Encoding.t.sol`): Balancer flash loan, 4 hops with V3 in the middle,
-    /// bribe from the ETH float.
+    /// Shared vector C (`Encoding.t.sol`): 4 hops with V3 in the middle, a bribe, the extreme
+    /// widths.
     fn vector_c() -> Program {
         Program {
-            capital: Capital::Balancer,
+            capital: Capital::Inventory,
             amount_in: eth(7_000),
             min_profit: U256::ZERO,
-            bribe: Bribe::FromEthFloat(U256::from(123_456_789u64)),
+            bribe: Bribe::FromWeth(U256::from(123_456_789u64)),
             hops: vec![
                 Hop {
                     kind: PoolKind::V2,
@@ -457,18 +665,151 @@ mod tests {
         }
     }
 
-    const VECTOR_C: &str = "06000000006124fee993bc00000000000000000000000000000000000000000000075bcd1500aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaffffffffffffffffffffffffffffffff01bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb0000000000000000000000000000000104cccccccccccccccccccccccccccccccccccccccc0000000000000000000000000000000001dddddddddddddddddddddddddddddddddddddddd000000000000000062884461f1460000";
+    const VECTOR_C: &str = "04000000006124fee993bc00000000000000000000000000000000000000000000075bcd1500aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaffffffffffffffffffffffffffffffff01bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb0000000000000000000000000000000104cccccccccccccccccccccccccccccccccccccccc0000000000000000000000000000000001dddddddddddddddddddddddddddddddddddddddd000000000000000062884461f1460000";
+
+    fn v4(
+        currency0: Address,
+        currency1: Address,
+        fee: u32,
+        tick_spacing: i32,
+        hooks: Address,
+    ) -> PoolKind {
+        PoolKind::V4(PoolKey { currency0, currency1, fee, tick_spacing, hooks })
+    }
+
+    /// Shared vector D (`Encoding.t.sol`): every V4 field. A native first hop with hooks
+    /// (tokenOut only), a V2 hop, a V4 hop after it (both tokens, the dynamic-fee flag), a V4
+    /// last hop (the previous output in, WETH out), a bribe; the first hop borrows from the
+    /// PoolManager whatever the capital.
+    fn vector_d() -> Program {
+        let t1 = address!("0x1111111111111111111111111111111111111111");
+        let t3 = address!("0x3333333333333333333333333333333333333333");
+        let t5 = address!("0x5555555555555555555555555555555555555555");
+        Program {
+            capital: Capital::Inventory,
+            amount_in: eth(1_000),
+            min_profit: U256::from(7),
+            bribe: Bribe::FromWeth(eth(2)),
+            hops: vec![
+                Hop {
+                    kind: v4(
+                        Address::ZERO,
+                        t1,
+                        3000,
+                        60,
+                        address!("0x4444444444444444444444444444444444440080"),
+                    ),
+                    pool: Address::ZERO,
+                    zero_for_one: true,
+                    amount_out: eth(2_000_000),
+                },
+                Hop {
+                    kind: PoolKind::V2,
+                    pool: address!("0x2222222222222222222222222222222222222222"),
+                    zero_for_one: false,
+                    amount_out: eth(1_999_000),
+                },
+                Hop {
+                    kind: v4(t3, t5, 0x80_0000, 1, Address::ZERO),
+                    pool: Address::ZERO,
+                    zero_for_one: false,
+                    amount_out: eth(1_998_000),
+                },
+                Hop {
+                    kind: v4(t3, WETH, 100, 1, Address::ZERO),
+                    pool: Address::ZERO,
+                    zero_for_one: true,
+                    amount_out: eth(1_003),
+                },
+            ],
+        }
+    }
+
+    const VECTOR_D: &str = "0c000000000de0b6b3a76400000000000000000000000000070000000000071afd498d0000e91111111111111111111111111111111111111111000bb800003c4444444444444444444444444444444444440080000000000000006c6b935b8bbd400000002222222222222222222222222222222222222222000000000000006c5db2a4d815dc00003855555555555555555555555555555555555555553333333333333333333333333333333333333333800000000001000000000000006c4fd1ee246e7800000900006400000100000000000000000deb5f2f95b78000";
+
+    /// Shared vector E (`Encoding.t.sol`, where it also runs on the real executor and the
+    /// real PoolManager): the fixture's V4 -> V2 cycle, WETH -> A on the V4 pool, A -> WETH
+    /// on the uni pair.
+    fn vector_e() -> Program {
+        let token_a = address!("0x2e234DAe75C793f67A35089C9d99245E1C58470b");
+        Program {
+            capital: Capital::Inventory,
+            amount_in: eth(500),
+            min_profit: U256::from(1),
+            bribe: Bribe::None,
+            hops: vec![
+                Hop {
+                    kind: v4(token_a, FIXTURE_WETH, 3000, 60, Address::ZERO),
+                    pool: Address::ZERO,
+                    zero_for_one: false,
+                    amount_out: U256::from(1_071_156_019_263_044_970_502u128),
+                },
+                Hop {
+                    kind: PoolKind::V2,
+                    pool: address!("0xC729312728E881813A1D2F1510DA642aA8e151f2"),
+                    zero_for_one: true,
+                    amount_out: U256::from(531_135_166_379_536_964u128),
+                },
+            ],
+        }
+    }
+
+    const VECTOR_E: &str = "080000000006f05b59d3b20000000000000000000000000001282e234dae75c793f67a35089c9d99245e1c58470b000bb800003c000000000000003a1146a44abb45e80601c729312728e881813a1d2f1510da642aa8e151f20000000000000000075ef89ea7c53244";
 
     #[test]
     fn shared_vectors_match_solidity() {
-        for (program, expected) in
-            [(vector_a(), VECTOR_A), (vector_b(), VECTOR_B), (vector_c(), VECTOR_C)]
-        {
+        for (program, expected, weth) in [
+            (vector_a(), VECTOR_A, WETH),
+            (vector_b(), VECTOR_B, WETH),
+            (vector_c(), VECTOR_C, WETH),
+            (vector_d(), VECTOR_D, WETH),
+            (vector_e(), VECTOR_E, FIXTURE_WETH),
+        ] {
             let encoded = program.encode().expect("valid program");
             assert_eq!(hex::encode(&encoded), expected, "{program:?}");
             assert_eq!(encoded.len(), program.encoded_len());
-            assert_eq!(Program::decode(&encoded), Ok(program));
+            assert_eq!(Program::decode(&encoded, weth), Ok(program));
         }
+    }
+
+    #[test]
+    fn v4_capital_borrows_from_the_pool_manager() {
+        // A V2/V3 first hop in a V4 program: "flash" is the PoolManager's loan (BORROW).
+        let mut p = vector_e();
+        p.hops.swap(0, 1);
+        p.hops[0].zero_for_one = false;
+        p.hops[1].zero_for_one = true;
+        assert_eq!(p.mode(), MODE_V4);
+        p.capital = Capital::FlashFromLastHop;
+        assert_eq!(p.mode(), MODE_V4 | MODE_BORROW);
+        // ... and never a V2 flash flag in a V4 program.
+        assert_eq!(p.encode().expect("valid")[HEADER_LEN + HOP_LEN] & HOP_V2_FLASH, 0);
+        // A V4 first hop borrows anyway: no BORROW bit, the same bytes as inventory.
+        let mut q = vector_e();
+        let inventory = q.encode().expect("valid");
+        q.capital = Capital::FlashFromLastHop;
+        assert_eq!(q.encode().expect("valid"), inventory);
+        // FlashFromPoolManager forces unlock even for V2/V3 hops.
+        let mut r = vector_b();
+        r.capital = Capital::FlashFromPoolManager;
+        assert_eq!(r.mode(), MODE_V4 | MODE_BORROW);
+        assert_eq!(Program::decode(&r.encode().expect("valid"), WETH), Ok(r));
+    }
+
+    #[test]
+    fn v4_tick_spacing_is_a_signed_24_bit_field() {
+        let mut p = vector_e();
+        let PoolKind::V4(key) = &mut p.hops[0].kind else { panic!("V4") };
+        key.tick_spacing = -1;
+        let bytes = p.encode().expect("valid");
+        assert_eq!(Program::decode(&bytes, FIXTURE_WETH), Ok(p.clone()));
+        let PoolKind::V4(key) = &mut p.hops[0].kind else { panic!("V4") };
+        key.tick_spacing = 1 << 23;
+        assert_eq!(p.encode(), Err(EncodeError::TickSpacing(1 << 23)));
+        let PoolKind::V4(key) = &mut p.hops[0].kind else { panic!("V4") };
+        key.tick_spacing = 60;
+        key.fee = 1 << 24;
+        assert!(matches!(p.encode(), Err(EncodeError::TooLarge { field: "fee", .. })));
     }
 
     #[test]
@@ -478,9 +819,11 @@ mod tests {
         assert_eq!(HEADER_LEN, 1 + 2 * WETH_AMOUNT_LEN);
         assert_eq!(BRIBE_OFFSET, HEADER_LEN);
         assert_eq!(HOP_LEN, 1 + 20 + 16);
-        let max_mode = CAPITAL_BALANCER | MODE_BRIBE | MODE_BRIBE_FROM_WETH;
-        assert!(max_mode < MODE_MAX);
-        for selector in [0x6e_u8, 0x10, 0xfa, 0xf0, 0x8d, 0x6b, 0x3f, 0xfb] {
+        let every_mode_bit = MODE_BORROW | MODE_BRIBE | MODE_V4;
+        assert!(every_mode_bit < MODE_MAX);
+        // sweep, uniswapV2Call, uniswapV3SwapCallback, unlockCallback, owner, coldWallet, weth,
+        // poolManager
+        for selector in [0x6e_u8, 0x10, 0xfa, 0x91, 0x8d, 0x6b, 0x3f, 0xdc] {
             assert!(selector >= MODE_MAX);
         }
     }
@@ -517,28 +860,33 @@ mod tests {
         let mut p = vector_b();
         p.bribe = Bribe::FromWeth(U256::MAX);
         assert!(matches!(p.encode(), Err(EncodeError::TooLarge { field: "bribe", .. })));
-
-        let mut p = vector_a();
-        p.hops[1].kind = PoolKind::V3;
-        assert_eq!(p.encode(), Err(EncodeError::LenderShape));
-        let mut p = vector_a();
-        p.hops[0].kind = PoolKind::V2;
-        assert_eq!(p.encode(), Err(EncodeError::LenderShape));
     }
 
     #[test]
     fn decode_rejects_garbage() {
-        assert_eq!(Program::decode(&[]), Err(DecodeError::Empty));
-        assert_eq!(Program::decode(&[0x10]), Err(DecodeError::Mode(0x10)));
-        assert_eq!(Program::decode(&[0x03; 99]), Err(DecodeError::Mode(0x03)));
+        let decode = |b: &[u8]| Program::decode(b, WETH);
+        assert_eq!(decode(&[]), Err(DecodeError::Empty));
+        assert_eq!(decode(&[0x10]), Err(DecodeError::Mode(0x10)));
+        // The removed capital modes (V3_FIRST 0x01 alone, BALANCER 0x02).
+        for mode in [0x01, 0x02, 0x03, 0x05, 0x0a] {
+            assert_eq!(decode(&[mode; 99]), Err(DecodeError::Mode(mode)));
+        }
         let good = vector_b().encode().expect("valid");
-        assert_eq!(Program::decode(&good[..good.len() - 1]), Err(DecodeError::Length(98)));
+        assert_eq!(decode(&good[..good.len() - 1]), Err(DecodeError::Length(98)));
         let mut bad = good.to_vec();
         bad[HEADER_LEN] = HOP_V2_FLASH; // a flash flag on a hop that is not the last
-        assert_eq!(
-            Program::decode(&bad),
-            Err(DecodeError::Flags { index: 0, flags: HOP_V2_FLASH })
-        );
+        assert_eq!(decode(&bad), Err(DecodeError::Flags { index: 0, flags: HOP_V2_FLASH }));
+        let mut bad = good.to_vec();
+        bad[HEADER_LEN] = HOP_V4; // a V4 hop without MODE_V4
+        assert_eq!(decode(&bad), Err(DecodeError::Flags { index: 0, flags: HOP_V4 }));
+        let mut bad = good.to_vec();
+        bad[0] = MODE_V4; // V4 mode, no V4 hop, no BORROW: not what the encoder writes
+        assert_eq!(decode(&bad), Err(DecodeError::Mode(MODE_V4)));
+        let d = vector_d().encode().expect("valid");
+        assert_eq!(decode(&d[..d.len() - 1]), Err(DecodeError::Length(d.len() - 1)));
+        let mut five = d.to_vec();
+        five.extend_from_slice(&good[HEADER_LEN..HEADER_LEN + HOP_LEN]);
+        assert_eq!(decode(&five), Err(DecodeError::Length(five.len())));
     }
 
     #[test]
@@ -570,49 +918,93 @@ mod tests {
     }
 
     fn arb_hop() -> impl Strategy<Value = Hop> {
-        (any::<bool>(), any::<[u8; 20]>(), any::<bool>(), any::<u128>()).prop_map(
-            |(v3, pool, zero_for_one, amount)| Hop {
-                kind: if v3 { PoolKind::V3 } else { PoolKind::V2 },
-                pool: Address::from(pool),
-                zero_for_one,
-                amount_out: U256::from(amount),
-            },
+        (
+            0u8..3,
+            any::<[u8; 20]>(),
+            any::<bool>(),
+            any::<u128>(),
+            (any::<[u8; 20]>(), 0u32..(1 << 24), -(1i32 << 23)..(1 << 23), any::<bool>()),
         )
+            .prop_map(
+                |(kind, pool, zero_for_one, amount, (other, fee, tick_spacing, hooked))| {
+                    let kind = match kind {
+                        0 => PoolKind::V2,
+                        1 => PoolKind::V3,
+                        _ => PoolKind::V4(PoolKey {
+                            currency0: Address::from(pool).min(Address::from(other)),
+                            currency1: Address::from(pool).max(Address::from(other)),
+                            fee,
+                            tick_spacing,
+                            hooks: if hooked { Address::from(other) } else { Address::ZERO },
+                        }),
+                    };
+                    let pool =
+                        if matches!(kind, PoolKind::V4(_)) { Address::ZERO } else { pool.into() };
+                    Hop { kind, pool, zero_for_one, amount_out: U256::from(amount) }
+                },
+            )
+    }
+
+    /// Makes V4 hops consistent with the cycle, as the engine's hops are: a V4 hop after a V4
+    /// hop takes that hop's output; a V4 first hop takes the base, a V4 last hop gives it
+    /// (WETH or ETH).
+    fn chain_v4(hops: &mut [Hop], native: bool) {
+        let base = if native { Address::ZERO } else { WETH };
+        let n = hops.len();
+        for i in 0..n {
+            let prev_out = match hops.get(i.wrapping_sub(1)).map(|h| (h.kind, h.zero_for_one)) {
+                Some((PoolKind::V4(k), z)) => Some(v4_tokens(&k, z).1),
+                _ => None,
+            };
+            let PoolKind::V4(key) = &mut hops[i].kind else { continue };
+            let (mut token_in, mut token_out) = v4_tokens(key, hops[i].zero_for_one);
+            if i == 0 {
+                token_in = base;
+            }
+            if let Some(p) = prev_out {
+                token_in = p;
+            }
+            if i + 1 == n {
+                token_out = base;
+            }
+            if token_in == token_out {
+                token_out = Address::repeat_byte(0xee);
+            }
+            key.currency0 = token_in.min(token_out);
+            key.currency1 = token_in.max(token_out);
+            hops[i].zero_for_one = key.currency0 == token_in;
+        }
     }
 
     fn arb_program() -> impl Strategy<Value = Program> {
         (
-            0u8..4,
             0u8..3,
+            any::<bool>(),
             any::<u64>(),
             any::<u64>(),
             any::<u64>(),
             prop::collection::vec(arb_hop(), MIN_HOPS..=MAX_HOPS),
+            any::<bool>(),
         )
-            .prop_map(|(capital, bribe, amount_in, min_profit, bribe_amount, mut hops)| {
-                let capital = match capital {
-                    0 => Capital::Inventory,
-                    1 => Capital::FlashFromLastHop,
-                    2 => {
-                        hops[0].kind = PoolKind::V3;
-                        hops[1].kind = PoolKind::V2;
-                        Capital::FlashFromFirstHop
+            .prop_map(
+                |(capital, bribe, amount_in, min_profit, bribe_amount, mut hops, native)| {
+                    chain_v4(&mut hops, native);
+                    let capital = match capital {
+                        0 => Capital::Inventory,
+                        1 => Capital::FlashFromLastHop,
+                        _ => Capital::FlashFromPoolManager,
+                    };
+                    let bribe =
+                        if bribe { Bribe::FromWeth(U256::from(bribe_amount)) } else { Bribe::None };
+                    Program {
+                        capital,
+                        amount_in: U256::from(amount_in) << 32,
+                        min_profit: U256::from(min_profit),
+                        bribe,
+                        hops,
                     }
-                    _ => Capital::Balancer,
-                };
-                let bribe = match bribe {
-                    0 => Bribe::None,
-                    1 => Bribe::FromEthFloat(U256::from(bribe_amount)),
-                    _ => Bribe::FromWeth(U256::from(bribe_amount)),
-                };
-                Program {
-                    capital,
-                    amount_in: U256::from(amount_in) << 32,
-                    min_profit: U256::from(min_profit),
-                    bribe,
-                    hops,
-                }
-            })
+                },
+            )
     }
 
     proptest! {
@@ -621,7 +1013,7 @@ mod tests {
             let bytes = program.encode().expect("valid program");
             prop_assert_eq!(bytes.len(), program.encoded_len());
             prop_assert!(bytes[0] < MODE_MAX);
-            let decoded = Program::decode(&bytes).expect("decodes");
+            let decoded = Program::decode(&bytes, WETH).expect("decodes");
             prop_assert_eq!(decoded.encode().expect("re-encodes"), bytes);
             prop_assert_eq!(decoded.hops, program.hops);
             prop_assert_eq!(decoded.amount_in, program.amount_in);
