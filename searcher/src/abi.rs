@@ -165,7 +165,7 @@ sol! {
         function owner() external view returns (address);
         function coldWallet() external view returns (address);
         function weth() external view returns (address);
-        function vault() external view returns (address);
+        function poolManager() external view returns (address);
         function sweep(address token, uint256 amount) external;
     }
 }

@@ -47,7 +47,6 @@ pub async fn deploy_executor(devnet: &Devnet) -> eyre::Result<Address> {
         .env("EXECUTOR_OWNER", devnet.address(Role::Searcher).to_string())
         .env("EXECUTOR_COLD_WALLET", devnet.address(Role::ColdWallet).to_string())
         .env("EXECUTOR_WETH", devnet.addresses.weth.to_string())
-        .env("EXECUTOR_BALANCER_VAULT", devnet.addresses.balancer_vault.to_string())
         .env("DEPLOYER_PRIVATE_KEY", deployer_key)
         .stdin(std::process::Stdio::null())
         .output()

@@ -170,9 +170,11 @@ async fn executor_backrun_simulated_profit_is_realised_to_the_wei() {
     let searcher = f.devnet.address(Role::Searcher);
     let tka = a.token("TKA").unwrap();
 
-    // Deploy the executor (owner: the searcher) and fund it with WETH.
-    let args = (searcher, f.devnet.address(Role::ColdWallet), a.weth, a.balancer_vault)
-        .abi_encode_params();
+    // Deploy the executor (owner: the searcher; no V4 PoolManager on this devnet) and fund it
+    // with WETH.
+    let args =
+        (searcher, f.devnet.address(Role::ColdWallet), a.weth, alloy::primitives::Address::ZERO)
+            .abi_encode_params();
     let mut code = executor_creation_code(&f).to_vec();
     code.extend_from_slice(&args);
     let deploy = f
