@@ -8,10 +8,16 @@
 //! Measured: `searcher_channel_lag_seconds{source="pending"}`, the time from the watch stage
 //! receiving a pending transaction to a worker taking it, read sample by sample from a
 //! debugging recorder, in two cases:
-//! - **idle**: swaps sent one at a time, well apart, with no head being applied;
+//! - **idle**: pending transactions sent 5 ms apart, with no head being applied;
 //! - **head**: `DUE_BUNDLES` (default 25) bundle records due at the next block are put in the
-//!   store, the block is mined, and swaps are sent straight after, while the engine applies
-//!   the head and decides those bundles (blocks, receipts and verdicts on the inclusion task).
+//!   store, the block is mined, and pending transactions are sent straight after, while the
+//!   engine applies the head and decides those bundles (blocks, receipts and verdicts on the
+//!   inclusion task).
+//!
+//! The pending transactions are plain transfers by default, which the decode stage drops at
+//! once, so what they wait for is the dispatch loop alone (the quantity at stake);
+//! `HEAD_VS_PENDING_SWAPS=1` sends swaps instead, whose wait also includes the hot path's own
+//! queue (two workers).
 //!
 //! Run: `cargo bench -p searcher --bench head_vs_pending` (needs `tools/dev setup`).
 //! `HEAD_ROUNDS` (default 40; 3 under `cargo test`) heads, `SWAPS_PER_ROUND` (default 10).
@@ -70,27 +76,38 @@ fn percentile(sorted: &[f64], p: f64) -> f64 {
     sorted[((sorted.len() as f64 * p) as usize).min(sorted.len() - 1)]
 }
 
-/// A small swap through Router02 from trader `n` (left pending).
-async fn send_swap(devnet: &Devnet, n: usize, nonce: u64) {
+/// A pending transaction from trader `n`: a small Router02 swap (`swap`), which the hot path
+/// plans in full, or a plain transfer, which the decode stage drops at once, so its wait is
+/// the dispatch loop's alone.
+async fn send_pending(devnet: &Devnet, n: usize, nonce: u64, swap: bool) {
     let a = &devnet.addresses;
-    let tka = a.token("TKA").expect("TKA");
     let from = devnet.address(Role::Trader(n));
-    let router = IUniswapV2Router02::new(a.uniswap_v2.router, devnet.provider());
-    let tx = router
-        .swapExactTokensForTokens(
-            U256::from(10u128.pow(16)),
-            U256::ZERO,
-            vec![a.weth, tka],
-            from,
-            U256::MAX,
-        )
-        .from(from)
-        .into_transaction_request()
+    let tx = if swap {
+        let tka = a.token("TKA").expect("TKA");
+        let router = IUniswapV2Router02::new(a.uniswap_v2.router, devnet.provider());
+        router
+            .swapExactTokensForTokens(
+                U256::from(10u128.pow(16)),
+                U256::ZERO,
+                vec![a.weth, tka],
+                from,
+                U256::MAX,
+            )
+            .from(from)
+            .into_transaction_request()
+            .with_gas_limit(300_000)
+    } else {
+        alloy::rpc::types::TransactionRequest::default()
+            .with_from(from)
+            .with_to(from)
+            .with_value(U256::from(1))
+            .with_gas_limit(21_000)
+    };
+    let tx = tx
         .with_nonce(nonce)
-        .with_gas_limit(300_000)
         .with_max_fee_per_gas(100_000_000_000)
         .with_max_priority_fee_per_gas(1_000_000_000);
-    let _pending = devnet.provider().send_transaction(tx).await.expect("send swap");
+    let _pending = devnet.provider().send_transaction(tx).await.expect("send");
 }
 
 fn main() {
@@ -104,6 +121,9 @@ fn main() {
     let rounds = env_usize("HEAD_ROUNDS", if measuring() { 40 } else { 3 });
     let per_round = env_usize("SWAPS_PER_ROUND", 10);
     let due = env_usize("DUE_BUNDLES", 25);
+    // Transfers by default: their wait is the dispatch loop's alone. HEAD_VS_PENDING_SWAPS=1
+    // sends swaps, whose wait also includes the hot path's own queue.
+    let swaps = std::env::var("HEAD_VS_PENDING_SWAPS").is_ok_and(|v| v == "1");
     let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build().expect("runtime");
     rt.block_on(async {
         let devnet = Devnet::start(DevnetOptions::default()).await.expect("devnet");
@@ -143,7 +163,7 @@ fn main() {
         let mut idle = Vec::new();
         for round in 0..rounds {
             for (n, nonce) in nonces.iter_mut().enumerate() {
-                send_swap(&devnet, n, *nonce).await;
+                send_pending(&devnet, n, *nonce, swaps).await;
                 *nonce += 1;
                 tokio::time::sleep(Duration::from_millis(5)).await;
             }
@@ -179,7 +199,7 @@ fn main() {
             let mined_at = std::time::Instant::now();
             devnet.mine().await.expect("mine");
             for (n, nonce) in nonces.iter_mut().enumerate() {
-                send_swap(&devnet, n, *nonce).await;
+                send_pending(&devnet, n, *nonce, swaps).await;
                 *nonce += 1;
             }
             // Until the head is applied and the bundles decided.
