@@ -98,6 +98,13 @@ impl KeySource {
                     .map_err(|_| KeyError::EnvInvalid(var.clone()))
             }
             Self::Keystore { path, password_env, password_file } => {
+                // Say the file is missing before asking for its password.
+                if !path.is_file() {
+                    return Err(KeyError::Keystore {
+                        path: path.clone(),
+                        reason: "no such file (create one with `cast wallet new` or `cast wallet import`)".into(),
+                    });
+                }
                 let password = match (password_env, password_file) {
                     (Some(var), _) => {
                         std::env::var(var).map_err(|_| KeyError::EnvMissing(var.clone()))?

@@ -12,6 +12,7 @@ mod devnet;
 mod differential;
 mod market;
 mod operator;
+mod operator_input;
 mod predict;
 mod relay;
 mod robustness;
