@@ -103,16 +103,7 @@ pub struct ExecutorConfig {
     pub capital: Capital,
 }
 
-/// Where a backrun's input comes from.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum Capital {
-    /// WETH held by the executor.
-    #[default]
-    Inventory,
-    /// The cycle's last pool lends its output and is repaid from the cycle's end.
-    Flash,
-}
+pub use crate::exec::calldata::Capital;
 
 /// Default headroom on simulated gas for the gas limit (basis points of gas used).
 pub const DEFAULT_GAS_LIMIT_HEADROOM_BPS: u32 = 13_000;

@@ -8,10 +8,9 @@
 
 use super::{Inner, now_ms};
 use crate::{
-    config::Capital as CapitalConfig,
     exec::{
         bid::{Bid, BidMode, BidRejection},
-        calldata::{Bribe, Capital, Hop as ProgramHop, PoolKind as ProgramKind, Program},
+        calldata::{Bribe, Capital, HopKind, Program, ProgramHop},
         fees::Fees,
         gas::calldata_gas,
         sign::{BackrunRequest, SignedBackrun, sign_transaction},
@@ -359,19 +358,14 @@ pub(crate) fn settle_gas<T>(
 }
 
 /// The executor program for a candidate.
-pub fn program_for(
-    candidate: &Candidate,
-    capital: CapitalConfig,
-    bid: &Bid,
-    mode: BidMode,
-) -> Program {
+pub fn program_for(candidate: &Candidate, capital: Capital, bid: &Bid, mode: BidMode) -> Program {
     let hops: Vec<ProgramHop> = candidate
         .hops
         .iter()
         .map(|h| ProgramHop {
             kind: match h.kind {
-                PoolKind::UniswapV2 { .. } => ProgramKind::V2,
-                PoolKind::UniswapV3 { .. } => ProgramKind::V3,
+                PoolKind::UniswapV2 { .. } => HopKind::V2,
+                PoolKind::UniswapV3 { .. } => HopKind::V3,
             },
             pool: h.pool,
             zero_for_one: h.zero_for_one,
@@ -385,10 +379,7 @@ pub fn program_for(
         _ => Bribe::None,
     };
     Program {
-        capital: match capital {
-            CapitalConfig::Inventory => Capital::Inventory,
-            CapitalConfig::Flash => Capital::FlashFromLastHop,
-        },
+        capital,
         amount_in: candidate.amount_in,
         // The contract reverts unless out - in >= minProfit + bribe; minProfit is the base-fee
         // cost of the transaction, so a backrun that lands never loses to the base fee.

@@ -7,10 +7,9 @@ use super::{
 };
 use crate::{
     abi::IWETH9,
-    config::Capital as CapitalConfig,
     exec::{
         bid::{Bid, BidMode},
-        calldata::{Bribe, Capital, PoolKind as ProgramKind},
+        calldata::{Bribe, Capital, HopKind},
     },
     market::{graph::CycleId, math::V2Fee, pool::PoolKind},
     metrics::{DecodeSkip, ExecSkip},
@@ -108,8 +107,7 @@ fn bid(coinbase: u64, builder: u64, gas_cost: u64) -> Bid {
 #[test]
 fn program_for_maps_hops_capital_and_the_bribe() {
     let c = candidate();
-    let coinbase =
-        program_for(&c, CapitalConfig::Inventory, &bid(90, 90, 30), BidMode::CoinbaseTransfer);
+    let coinbase = program_for(&c, Capital::Inventory, &bid(90, 90, 30), BidMode::CoinbaseTransfer);
     assert_eq!(coinbase.capital, Capital::Inventory);
     assert_eq!(coinbase.amount_in, U256::from(1_000));
     assert_eq!(coinbase.bribe, Bribe::FromWeth(U256::from(90)));
@@ -121,19 +119,20 @@ fn program_for_maps_hops_capital_and_the_bribe() {
     assert_eq!(
         kinds,
         vec![
-            (ProgramKind::V3, Address::repeat_byte(1), true, U256::from(2_000)),
-            (ProgramKind::V2, Address::repeat_byte(2), false, U256::from(1_100)),
+            (HopKind::V3, Address::repeat_byte(1), true, U256::from(2_000)),
+            (HopKind::V2, Address::repeat_byte(2), false, U256::from(1_100)),
         ]
     );
 
     // Priority-fee bids pay nothing from the contract; flash capital borrows from the last hop.
-    let priority = program_for(&c, CapitalConfig::Flash, &bid(0, 50, 80), BidMode::PriorityFee);
+    let priority =
+        program_for(&c, Capital::FlashFromLastHop, &bid(0, 50, 80), BidMode::PriorityFee);
     assert_eq!(priority.capital, Capital::FlashFromLastHop);
     assert_eq!(priority.bribe, Bribe::None);
     // The priority fee is part of the gas cost: only the base-fee part is required on chain.
     assert_eq!(priority.min_profit, U256::from(30));
     // A zero coinbase payment in coinbase mode carries no bribe field.
-    let zero = program_for(&c, CapitalConfig::Inventory, &bid(0, 0, 10), BidMode::CoinbaseTransfer);
+    let zero = program_for(&c, Capital::Inventory, &bid(0, 0, 10), BidMode::CoinbaseTransfer);
     assert_eq!(zero.bribe, Bribe::None);
 }
 

@@ -116,15 +116,21 @@ pub const SWEEP_SELECTOR: [u8; 4] = [0x6e, 0xa0, 0x56, 0xa9];
 /// [`Capital::FlashFromPoolManager`] forces the PoolManager as lender even for a cycle of
 /// V2/V3 hops only, which costs ~+16,000 gas there (a flash loan for pairs whose fork cannot
 /// flash swap, nothing else).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+///
+/// In the config (`executor.capital`): `"inventory"` (the default), `"flash"`
+/// ([`Capital::FlashFromLastHop`]) or `"flash-from-pool-manager"`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "kebab-case")]
 pub enum Capital {
     /// WETH the executor holds. With a V3 last hop (V2/V3 programs) or a V4 first hop the
     /// bytes are those of a flash program: the output, or the PoolManager's loan, comes first.
+    #[default]
     Inventory,
     /// Borrowed: in a V2/V3 program from the last pool (a V2 last hop is swapped as a flash
     /// swap, a V3 last hop lends by construction); in a program with V4 hops from the
     /// PoolManager (mode BORROW when the first hop is V2/V3; a V4 first hop borrows anyway).
     /// Needs no inventory.
+    #[serde(rename = "flash")]
     FlashFromLastHop,
     /// Borrowed from the V4 PoolManager (`take`, settled before `unlock` returns), the program
     /// running inside `unlock` whatever its hops (mode BORROW | V4). Needs no inventory.
@@ -159,7 +165,7 @@ pub struct PoolKey {
 
 /// The pool kind of a hop.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum PoolKind {
+pub enum HopKind {
     /// A Uniswap V2-style pair (any fork: the amount already carries the pair's fee).
     V2,
     /// A Uniswap V3-style pool (exact input: the previous hop's amount).
@@ -171,9 +177,9 @@ pub enum PoolKind {
 
 /// One hop of the cycle.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Hop {
+pub struct ProgramHop {
     /// Pair or pool kind.
-    pub kind: PoolKind,
+    pub kind: HopKind,
     /// The pair or pool (V2, V3). Not encoded for V4 hops (decoded as the zero address).
     pub pool: Address,
     /// The hop sells the pool's token0 (currency0).
@@ -197,7 +203,7 @@ pub struct Program {
     pub bribe: Bribe,
     /// Hops in cycle order: the first takes WETH (or ETH, on a native V4 pool), the last gives
     /// WETH (or ETH).
-    pub hops: Vec<Hop>,
+    pub hops: Vec<ProgramHop>,
 }
 
 /// Why a program cannot be encoded.
@@ -236,7 +242,7 @@ pub enum DecodeError {
     /// A hop's flags are not a known combination.
     #[error("hop {index} has unknown flags {flags:#04x}")]
     Flags {
-        /// Hop index.
+        /// ProgramHop index.
         index: usize,
         /// The flags byte.
         flags: u8,
@@ -248,7 +254,7 @@ impl Program {
     pub fn mode(&self) -> u8 {
         let v4 = self.runs_in_unlock();
         let mut mode = if v4 { MODE_V4 } else { 0 };
-        let first_is_v4 = matches!(self.hops.first().map(|h| h.kind), Some(PoolKind::V4(_)));
+        let first_is_v4 = matches!(self.hops.first().map(|h| h.kind), Some(HopKind::V4(_)));
         if self.capital == Capital::FlashFromPoolManager
             || (v4 && self.capital == Capital::FlashFromLastHop && !first_is_v4)
         {
@@ -263,7 +269,7 @@ impl Program {
     /// Whether the program runs inside the V4 PoolManager's `unlock` (mode V4).
     pub fn runs_in_unlock(&self) -> bool {
         self.capital == Capital::FlashFromPoolManager
-            || self.hops.iter().any(|h| matches!(h.kind, PoolKind::V4(_)))
+            || self.hops.iter().any(|h| matches!(h.kind, HopKind::V4(_)))
     }
 
     /// Length in bytes of the encoded program.
@@ -278,19 +284,19 @@ impl Program {
         let hop = &self.hops[i];
         let mut flags = if hop.zero_for_one { HOP_ZERO_FOR_ONE } else { 0 };
         match hop.kind {
-            PoolKind::V2
+            HopKind::V2
                 if i == n - 1
                     && self.capital == Capital::FlashFromLastHop
                     && !self.runs_in_unlock() =>
             {
                 flags |= HOP_V2_FLASH;
             }
-            PoolKind::V2 => {}
-            PoolKind::V3 => flags |= HOP_V3,
-            PoolKind::V4(key) => {
+            HopKind::V2 => {}
+            HopKind::V3 => flags |= HOP_V3,
+            HopKind::V4(key) => {
                 flags |= HOP_V4;
                 let (token_in, token_out) = v4_tokens(&key, hop.zero_for_one);
-                let implied_in = i == 0 || matches!(self.hops[i - 1].kind, PoolKind::V4(_));
+                let implied_in = i == 0 || matches!(self.hops[i - 1].kind, HopKind::V4(_));
                 if !implied_in {
                     flags |= HOP_V4_TOKEN_IN;
                 }
@@ -312,7 +318,7 @@ impl Program {
 
     /// Encoded length of hop `i`.
     fn hop_len(&self, i: usize) -> usize {
-        if !matches!(self.hops[i].kind, PoolKind::V4(_)) {
+        if !matches!(self.hops[i].kind, HopKind::V4(_)) {
             return HOP_LEN;
         }
         let flags = self.flags(i);
@@ -341,8 +347,8 @@ impl Program {
             let flags = self.flags(i);
             out.push(flags);
             match hop.kind {
-                PoolKind::V2 | PoolKind::V3 => out.extend_from_slice(hop.pool.as_slice()),
-                PoolKind::V4(key) => {
+                HopKind::V2 | HopKind::V3 => out.extend_from_slice(hop.pool.as_slice()),
+                HopKind::V4(key) => {
                     let (token_in, token_out) = v4_tokens(&key, hop.zero_for_one);
                     if flags & HOP_V4_TOKEN_IN != 0 {
                         out.extend_from_slice(token_in.as_slice());
@@ -417,7 +423,7 @@ impl Program {
                 } else {
                     match hops.last() {
                         None => base,
-                        Some(Hop { kind: PoolKind::V4(prev), zero_for_one, .. }) => {
+                        Some(ProgramHop { kind: HopKind::V4(prev), zero_for_one, .. }) => {
                             v4_tokens(prev, *zero_for_one).1
                         }
                         Some(_) => return Err(flags_err),
@@ -441,18 +447,18 @@ impl Program {
                 let (currency0, currency1) =
                     if zero_for_one { (token_in, token_out) } else { (token_out, token_in) };
                 let key = PoolKey { currency0, currency1, fee, tick_spacing, hooks };
-                (PoolKind::V4(key), Address::ZERO)
+                (HopKind::V4(key), Address::ZERO)
             } else {
                 let kind = match kind_bits {
-                    0 | HOP_V2_FLASH => PoolKind::V2,
-                    HOP_V3 => PoolKind::V3,
+                    0 | HOP_V2_FLASH => HopKind::V2,
+                    HOP_V3 => HopKind::V3,
                     _ => return Err(flags_err),
                 };
                 (kind, Address::from_slice(take(20)?))
             };
             let amount_out = U256::from_be_slice(take(HOP_AMOUNT_LEN)?);
             last_flash = kind_bits == HOP_V2_FLASH;
-            hops.push(Hop { kind, pool, zero_for_one, amount_out });
+            hops.push(ProgramHop { kind, pool, zero_for_one, amount_out });
         }
         let n = hops.len();
         if n < MIN_HOPS {
@@ -577,20 +583,20 @@ mod tests {
             min_profit: eth(5),
             bribe: Bribe::FromWeth(eth(3)),
             hops: vec![
-                Hop {
-                    kind: PoolKind::V3,
+                ProgramHop {
+                    kind: HopKind::V3,
                     pool: address!("0x1111111111111111111111111111111111111111"),
                     zero_for_one: true,
                     amount_out: eth(2_468_000),
                 },
-                Hop {
-                    kind: PoolKind::V2,
+                ProgramHop {
+                    kind: HopKind::V2,
                     pool: address!("0x2222222222222222222222222222222222222222"),
                     zero_for_one: false,
                     amount_out: eth(2_470_100),
                 },
-                Hop {
-                    kind: PoolKind::V2,
+                ProgramHop {
+                    kind: HopKind::V2,
                     pool: address!("0x3333333333333333333333333333333333333333"),
                     zero_for_one: true,
                     amount_out: eth(1_250),
@@ -610,14 +616,14 @@ mod tests {
             min_profit: U256::from(1),
             bribe: Bribe::None,
             hops: vec![
-                Hop {
-                    kind: PoolKind::V2,
+                ProgramHop {
+                    kind: HopKind::V2,
                     pool: address!("0xfe90b54D84AD19D0123F8fB038Ec52e3294EBdC3"),
                     zero_for_one: false,
                     amount_out: U256::from(1_041_657_338_169_226_406_364u128),
                 },
-                Hop {
-                    kind: PoolKind::V2,
+                ProgramHop {
+                    kind: HopKind::V2,
                     pool: address!("0xC729312728E881813A1D2F1510DA642aA8e151f2"),
                     zero_for_one: true,
                     amount_out: U256::from(516_583_738_416_485_747u128),
@@ -637,26 +643,26 @@ mod tests {
             min_profit: U256::ZERO,
             bribe: Bribe::FromWeth(U256::from(123_456_789u64)),
             hops: vec![
-                Hop {
-                    kind: PoolKind::V2,
+                ProgramHop {
+                    kind: HopKind::V2,
                     pool: address!("0xaAaAaAaaAaAaAaaAaAAAAAAAAaaaAaAaAaaAaaAa"),
                     zero_for_one: false,
                     amount_out: U256::from(u128::MAX),
                 },
-                Hop {
-                    kind: PoolKind::V2,
+                ProgramHop {
+                    kind: HopKind::V2,
                     pool: address!("0xbBbBBBBbbBBBbbbBbbBbbbbBBbBbbbbBbBbbBBbB"),
                     zero_for_one: true,
                     amount_out: U256::from(1u64),
                 },
-                Hop {
-                    kind: PoolKind::V3,
+                ProgramHop {
+                    kind: HopKind::V3,
                     pool: address!("0xCcCCccccCCCCcCCCCCCcCcCccCcCCCcCcccccccC"),
                     zero_for_one: false,
                     amount_out: U256::ZERO,
                 },
-                Hop {
-                    kind: PoolKind::V2,
+                ProgramHop {
+                    kind: HopKind::V2,
                     pool: address!("0xDDdDddDdDdddDDddDDddDDDDdDdDDdDDdDDDDDDd"),
                     zero_for_one: true,
                     amount_out: eth(7_100),
@@ -673,8 +679,8 @@ mod tests {
         fee: u32,
         tick_spacing: i32,
         hooks: Address,
-    ) -> PoolKind {
-        PoolKind::V4(PoolKey { currency0, currency1, fee, tick_spacing, hooks })
+    ) -> HopKind {
+        HopKind::V4(PoolKey { currency0, currency1, fee, tick_spacing, hooks })
     }
 
     /// Shared vector D (`Encoding.t.sol`): every V4 field. A native first hop with hooks
@@ -691,7 +697,7 @@ mod tests {
             min_profit: U256::from(7),
             bribe: Bribe::FromWeth(eth(2)),
             hops: vec![
-                Hop {
+                ProgramHop {
                     kind: v4(
                         Address::ZERO,
                         t1,
@@ -703,19 +709,19 @@ mod tests {
                     zero_for_one: true,
                     amount_out: eth(2_000_000),
                 },
-                Hop {
-                    kind: PoolKind::V2,
+                ProgramHop {
+                    kind: HopKind::V2,
                     pool: address!("0x2222222222222222222222222222222222222222"),
                     zero_for_one: false,
                     amount_out: eth(1_999_000),
                 },
-                Hop {
+                ProgramHop {
                     kind: v4(t3, t5, 0x80_0000, 1, Address::ZERO),
                     pool: Address::ZERO,
                     zero_for_one: false,
                     amount_out: eth(1_998_000),
                 },
-                Hop {
+                ProgramHop {
                     kind: v4(t3, WETH, 100, 1, Address::ZERO),
                     pool: Address::ZERO,
                     zero_for_one: true,
@@ -738,14 +744,14 @@ mod tests {
             min_profit: U256::from(1),
             bribe: Bribe::None,
             hops: vec![
-                Hop {
+                ProgramHop {
                     kind: v4(token_a, FIXTURE_WETH, 3000, 60, Address::ZERO),
                     pool: Address::ZERO,
                     zero_for_one: false,
                     amount_out: U256::from(1_071_156_019_263_044_970_502u128),
                 },
-                Hop {
-                    kind: PoolKind::V2,
+                ProgramHop {
+                    kind: HopKind::V2,
                     pool: address!("0xC729312728E881813A1D2F1510DA642aA8e151f2"),
                     zero_for_one: true,
                     amount_out: U256::from(531_135_166_379_536_964u128),
@@ -799,14 +805,14 @@ mod tests {
     #[test]
     fn v4_tick_spacing_is_a_signed_24_bit_field() {
         let mut p = vector_e();
-        let PoolKind::V4(key) = &mut p.hops[0].kind else { panic!("V4") };
+        let HopKind::V4(key) = &mut p.hops[0].kind else { panic!("V4") };
         key.tick_spacing = -1;
         let bytes = p.encode().expect("valid");
         assert_eq!(Program::decode(&bytes, FIXTURE_WETH), Ok(p.clone()));
-        let PoolKind::V4(key) = &mut p.hops[0].kind else { panic!("V4") };
+        let HopKind::V4(key) = &mut p.hops[0].kind else { panic!("V4") };
         key.tick_spacing = 1 << 23;
         assert_eq!(p.encode(), Err(EncodeError::TickSpacing(1 << 23)));
-        let PoolKind::V4(key) = &mut p.hops[0].kind else { panic!("V4") };
+        let HopKind::V4(key) = &mut p.hops[0].kind else { panic!("V4") };
         key.tick_spacing = 60;
         key.fee = 1 << 24;
         assert!(matches!(p.encode(), Err(EncodeError::TooLarge { field: "fee", .. })));
@@ -836,7 +842,7 @@ mod tests {
         p.capital = Capital::Inventory;
         assert_eq!(last_flags(&p), HOP_ZERO_FOR_ONE);
         // A V3 last hop lends without a flag: inventory and flash are the same bytes.
-        p.hops[1].kind = PoolKind::V3;
+        p.hops[1].kind = HopKind::V3;
         let inventory = p.encode().expect("valid");
         p.capital = Capital::FlashFromLastHop;
         assert_eq!(p.encode().expect("valid"), inventory);
@@ -917,7 +923,7 @@ mod tests {
         assert_eq!(p.gross_profit(), None);
     }
 
-    fn arb_hop() -> impl Strategy<Value = Hop> {
+    fn arb_hop() -> impl Strategy<Value = ProgramHop> {
         (
             0u8..3,
             any::<[u8; 20]>(),
@@ -928,9 +934,9 @@ mod tests {
             .prop_map(
                 |(kind, pool, zero_for_one, amount, (other, fee, tick_spacing, hooked))| {
                     let kind = match kind {
-                        0 => PoolKind::V2,
-                        1 => PoolKind::V3,
-                        _ => PoolKind::V4(PoolKey {
+                        0 => HopKind::V2,
+                        1 => HopKind::V3,
+                        _ => HopKind::V4(PoolKey {
                             currency0: Address::from(pool).min(Address::from(other)),
                             currency1: Address::from(pool).max(Address::from(other)),
                             fee,
@@ -939,8 +945,8 @@ mod tests {
                         }),
                     };
                     let pool =
-                        if matches!(kind, PoolKind::V4(_)) { Address::ZERO } else { pool.into() };
-                    Hop { kind, pool, zero_for_one, amount_out: U256::from(amount) }
+                        if matches!(kind, HopKind::V4(_)) { Address::ZERO } else { pool.into() };
+                    ProgramHop { kind, pool, zero_for_one, amount_out: U256::from(amount) }
                 },
             )
     }
@@ -948,15 +954,15 @@ mod tests {
     /// Makes V4 hops consistent with the cycle, as the engine's hops are: a V4 hop after a V4
     /// hop takes that hop's output; a V4 first hop takes the base, a V4 last hop gives it
     /// (WETH or ETH).
-    fn chain_v4(hops: &mut [Hop], native: bool) {
+    fn chain_v4(hops: &mut [ProgramHop], native: bool) {
         let base = if native { Address::ZERO } else { WETH };
         let n = hops.len();
         for i in 0..n {
             let prev_out = match hops.get(i.wrapping_sub(1)).map(|h| (h.kind, h.zero_for_one)) {
-                Some((PoolKind::V4(k), z)) => Some(v4_tokens(&k, z).1),
+                Some((HopKind::V4(k), z)) => Some(v4_tokens(&k, z).1),
                 _ => None,
             };
-            let PoolKind::V4(key) = &mut hops[i].kind else { continue };
+            let HopKind::V4(key) = &mut hops[i].kind else { continue };
             let (mut token_in, mut token_out) = v4_tokens(key, hops[i].zero_for_one);
             if i == 0 {
                 token_in = base;

@@ -15,7 +15,7 @@ use alloy::{
 };
 use searcher::{
     abi::{IERC20, IUniswapV2Pair, IWETH9},
-    exec::calldata::{Bribe, Capital, Hop, PoolKind, Program},
+    exec::calldata::{Bribe, Capital, HopKind, Program, ProgramHop},
     predict::PredictedState,
     sim::{ProfitProbe, SimError, SimOutcome, Simulator},
     state::tx_env,
@@ -227,8 +227,18 @@ async fn executor_backrun_simulated_profit_is_realised_to_the_wei() {
         min_profit: U256::ZERO,
         bribe: Bribe::FromWeth(bribe),
         hops: vec![
-            Hop { kind: PoolKind::V2, pool: sushi, zero_for_one: weth_is_0, amount_out: tka_out },
-            Hop { kind: PoolKind::V2, pool: uni, zero_for_one: !weth_is_0, amount_out: weth_out },
+            ProgramHop {
+                kind: HopKind::V2,
+                pool: sushi,
+                zero_for_one: weth_is_0,
+                amount_out: tka_out,
+            },
+            ProgramHop {
+                kind: HopKind::V2,
+                pool: uni,
+                zero_for_one: !weth_is_0,
+                amount_out: weth_out,
+            },
         ],
     };
     let backrun = TransactionRequest::default()
