@@ -28,18 +28,11 @@ use alloy::{
     network::TransactionBuilder,
     primitives::{B256, U256},
     providers::Provider,
-    signers::local::PrivateKeySigner,
 };
 use metrics_util::debugging::{DebugValue, DebuggingRecorder, Snapshotter};
-use searcher::{
-    engine::{Engine, EngineOptions},
-    keys::Keys,
-    store::bundles::BundleRecord,
-};
+use searcher::store::bundles::BundleRecord;
 use searcher_devnet::{
-    DevBuilders, Devnet, DevnetOptions, Role,
-    abi::IUniswapV2Router02,
-    setup::{BlockTicker, SearcherSetup, deploy_executor, fund_executor, searcher_config},
+    DevBuilders, Devnet, DevnetOptions, Role, abi::IUniswapV2Router02, setup::start_engine,
 };
 use std::{sync::Arc, time::Duration};
 
@@ -128,23 +121,10 @@ fn main() {
     rt.block_on(async {
         let devnet = Devnet::start(DevnetOptions::default()).await.expect("devnet");
         let builders = Arc::new(DevBuilders::start(&devnet).await.expect("relays"));
-        let ticker = BlockTicker::start(builders.clone(), Duration::from_millis(200));
-        let executor = deploy_executor(&devnet).await.expect("forge deploy");
-        fund_executor(&devnet, executor, U256::from(10u128.pow(20))).await.expect("fund");
-        ticker.stop().await;
         let dir = tempfile::tempdir().expect("tmp");
-        let setup = SearcherSetup {
-            executor,
-            relays: builders.relay_configs(),
-            builders: builders.builder_rules(),
-            store: dir.path().join("bench.db"),
-            metrics: None,
-            kill_switch_file: None,
-        };
-        let config = searcher_config(&devnet, &setup);
-        let keys =
-            Keys { trading: devnet.signer(Role::Searcher), identity: PrivateKeySigner::random() };
-        let engine = Engine::start(config, keys, EngineOptions::default()).await.expect("engine");
+        let engine = start_engine(&devnet, &builders, dir.path(), U256::from(10u128.pow(20)))
+            .await
+            .expect("engine");
         let (stop, stop_rx) = tokio::sync::watch::channel(false);
         let running = {
             let engine = engine.clone();

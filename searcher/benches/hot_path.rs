@@ -18,18 +18,14 @@ use alloy::{
     network::TransactionBuilder,
     primitives::{TxHash, U256},
     providers::Provider,
-    signers::local::PrivateKeySigner,
 };
 use criterion::{Criterion, criterion_group, criterion_main};
-use searcher::{
-    engine::{Engine, EngineOptions},
-    keys::Keys,
-};
+use searcher::engine::Engine;
 use searcher_devnet::{
     DevBuilders, Devnet, DevnetOptions, Role,
     abi::IUniswapV2Router02,
     fixtures::{ManyPoolsSpec, create_many_pools},
-    setup::{BlockTicker, SearcherSetup, deploy_executor, fund_executor, searcher_config},
+    setup::start_engine,
 };
 use std::{sync::Arc, time::Duration};
 
@@ -60,26 +56,9 @@ async fn setup() -> Fixture {
     let spec = ManyPoolsSpec { tokens, token_pairs_per_token: 8, v3_every: 4 };
     let many = create_many_pools(&devnet, spec).await.expect("pool fixture");
     let builders = Arc::new(DevBuilders::start(&devnet).await.expect("relays"));
-    let ticker = BlockTicker::start(builders.clone(), Duration::from_millis(200));
-    let executor = deploy_executor(&devnet).await.expect("forge deploy");
-    fund_executor(&devnet, executor, U256::from(100u128) * U256::from(10u128.pow(18)))
-        .await
-        .expect("fund");
-    ticker.stop().await;
-
     let dir = tempfile::tempdir().expect("tmp");
-    let setup = SearcherSetup {
-        executor,
-        relays: builders.relay_configs(),
-        builders: vec![],
-        store: dir.path().join("bench.db"),
-        metrics: None,
-        kill_switch_file: None,
-    };
-    let config = searcher_config(&devnet, &setup);
-    let keys =
-        Keys { trading: devnet.signer(Role::Searcher), identity: PrivateKeySigner::random() };
-    let engine = Engine::start(config, keys, EngineOptions::default()).await.expect("engine");
+    let inventory = U256::from(100u128) * U256::from(10u128.pow(18));
+    let engine = start_engine(&devnet, &builders, dir.path(), inventory).await.expect("engine");
 
     // A victim that opens a gap: 20 WETH into TKA on uniswap-v2, left pending.
     let a = &devnet.addresses;

@@ -187,3 +187,41 @@ impl Drop for BlockTicker {
         self.stop.store(true, std::sync::atomic::Ordering::Relaxed);
     }
 }
+
+/// A searcher engine ready on the devnet, for benchmarks and tests that drive the engine in
+/// process: the executor deployed with forge and funded with `inventory` WETH, the engine
+/// started (market bootstrapped, state warm) with the devnet's relays and a store in `dir`.
+/// The builders tick while the executor is deployed and stop before this returns.
+pub async fn start_engine(
+    devnet: &Devnet,
+    builders: &std::sync::Arc<crate::DevBuilders>,
+    dir: &Path,
+    inventory: U256,
+) -> eyre::Result<searcher::engine::Engine> {
+    let ticker = BlockTicker::start(builders.clone(), Duration::from_millis(200));
+    let deployed = deploy_executor(devnet).await;
+    let executor = match deployed {
+        Ok(executor) => executor,
+        Err(err) => {
+            ticker.stop().await;
+            return Err(err);
+        }
+    };
+    let funded = fund_executor(devnet, executor, inventory).await;
+    ticker.stop().await;
+    funded?;
+    let setup = SearcherSetup {
+        executor,
+        relays: builders.relay_configs(),
+        builders: builders.builder_rules(),
+        store: dir.join("searcher.db"),
+        metrics: None,
+        kill_switch_file: None,
+    };
+    let config = searcher_config(devnet, &setup);
+    let keys = searcher::keys::Keys {
+        trading: devnet.signer(Role::Searcher),
+        identity: alloy::signers::local::PrivateKeySigner::random(),
+    };
+    searcher::engine::Engine::start(config, keys, searcher::engine::EngineOptions::default()).await
+}
