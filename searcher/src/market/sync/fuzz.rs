@@ -39,11 +39,13 @@ fn config() -> ProptestConfig {
 fn market() -> Market {
     let factory =
         |kind, address| FactoryConfig { dex: "dex".into(), kind, address, start_block: 0 };
-    let mut config = crate::market::MarketConfig::default();
-    config.factories = vec![
-        factory(FactoryKind::UNISWAP_V2, V2_FACTORY),
-        factory(FactoryKind::UniswapV3, V3_FACTORY),
-    ];
+    let config = crate::market::MarketConfig {
+        factories: vec![
+            factory(FactoryKind::UNISWAP_V2, V2_FACTORY),
+            factory(FactoryKind::UniswapV3, V3_FACTORY),
+        ],
+        ..Default::default()
+    };
     let mut market = Market::new(config);
     let pool = |address: Address, kind| Pool {
         id: PoolId::Contract(address),
