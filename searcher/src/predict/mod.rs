@@ -11,7 +11,7 @@
 //! The transaction runs in the environment of the next block (see
 //! [`HeadInfo::next_block_env`](crate::state::HeadInfo::next_block_env)). Every dropped
 //! transaction is counted in `searcher_skips_total{stage="predict", reason}` with a
-//! [`PredictError::reason`]; every call's latency in `searcher_stage_seconds{stage="predict"}`.
+//! [`PredictError::kind`]; every call's latency in `searcher_stage_seconds{stage="predict"}`.
 
 mod error;
 mod pools;

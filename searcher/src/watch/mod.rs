@@ -5,7 +5,7 @@
 //! - [`stream`]: full pending transactions and new heads, each on its own bounded channel so
 //!   no source blocks another, and the connection's state; owns reconnection (its own backoff)
 //!   and counts every event it drops, by reason.
-//! - [`metrics`][self::metrics]: `searcher_watch_*`.
+//! - `metrics`: the `searcher_watch_*` metrics.
 
 pub mod metrics;
 pub mod node;
