@@ -329,3 +329,115 @@ async fn write_all(store: &Store, batch: &[Job]) -> Result<(), StoreError> {
     }
     tx.commit().await.map_err(StoreError::query("commit batch"))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::bundles::Route;
+    use alloy::primitives::U256;
+    use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions};
+
+    fn opportunity(n: u64) -> OpportunityRecord {
+        OpportunityRecord {
+            created_at_ms: n,
+            head_block: n,
+            target_block: n + 1,
+            victim_hash: B256::from(U256::from(n)),
+            cycle: Route::default(),
+            amount_in: U256::from(n),
+            native_profit: U256::from(n),
+            simulated_profit: None,
+            gas_used: None,
+            bid: None,
+            bid_mode: None,
+            net_profit: None,
+            backrun_hash: None,
+            status: "x".repeat(2_000), // fills pages quickly
+        }
+    }
+
+    fn bundle(n: u64) -> BundleRecord {
+        BundleRecord {
+            bundle_hash: B256::from(U256::from(n)),
+            opportunity_id: None,
+            target_block: n,
+            replacement_uuid: None,
+            victim_hash: B256::from(U256::from(n)),
+            backrun_hash: B256::from(U256::from(n + 1)),
+            created_at_ms: n,
+            simulated_profit: U256::from(n),
+            bid: U256::ZERO,
+        }
+    }
+
+    async fn count(store: &Store, table: &'static str) -> i64 {
+        let sql = match table {
+            "opportunities" => "SELECT count(*) FROM opportunities",
+            "bundles" => "SELECT count(*) FROM bundles",
+            other => panic!("no count for {other}"),
+        };
+        sqlx::query_scalar(sql).fetch_one(store.pool()).await.expect("count")
+    }
+
+    /// A full disk (SQLite's `max_page_count`, the stand-in for a full filesystem): bundles are
+    /// refused (so never sent), every other record is held, and once space returns everything
+    /// held is committed: no record is lost.
+    #[tokio::test]
+    async fn a_full_store_refuses_bundles_and_loses_no_record() {
+        let dir = tempfile::tempdir().expect("tmp");
+        let options = SqliteConnectOptions::new()
+            .filename(dir.path().join("full.db"))
+            .create_if_missing(true)
+            .journal_mode(SqliteJournalMode::Wal)
+            .pragma("max_page_count", "60");
+        let pool =
+            SqlitePoolOptions::new().max_connections(1).connect_with(options).await.expect("pool");
+        let store = Store::migrated(pool).await.expect("migrated");
+        let (writer, task) = Writer::spawn(store.clone());
+        let mut health = writer.health();
+
+        // Fill the store until a write fails.
+        let mut sent = 0u64;
+        while writer.is_healthy() {
+            assert!(sent < 10_000, "the page limit never bit");
+            writer.opportunity(opportunity(sent)).await;
+            writer.flush().await;
+            sent += 1;
+        }
+        assert!(!*health.borrow_and_update(), "the health channel says so too");
+        // While full: a bundle is refused, so its sender does not send it.
+        assert!(writer.bundle(opportunity(90_000), bundle(90_000)).await.is_err());
+        // More records keep coming and are held.
+        for n in 0..5 {
+            writer.opportunity(opportunity(100_000 + n)).await;
+        }
+
+        // Space returns.
+        sqlx::query("PRAGMA max_page_count = 1000000").execute(store.pool()).await.expect("pragma");
+        tokio::time::timeout(Duration::from_secs(10), async {
+            while !writer.is_healthy() {
+                writer.flush().await;
+                tokio::time::sleep(RETRY_INTERVAL).await;
+            }
+        })
+        .await
+        .expect("healthy again once space returns");
+        writer.flush().await;
+        // Every opportunity: those that filled the store, the refused bundle's (kept, with why),
+        // and the five sent while full.
+        assert_eq!(count(&store, "opportunities").await, sent as i64 + 1 + 5);
+        assert_eq!(count(&store, "bundles").await, 0, "the refused bundle has no row: never sent");
+        let refused: i64 = sqlx::query_scalar(
+            "SELECT count(*) FROM opportunities WHERE status = 'store_unavailable'",
+        )
+        .fetch_one(store.pool())
+        .await
+        .expect("status");
+        assert_eq!(refused, 1);
+        // And a bundle now commits before it is sent.
+        writer.bundle(opportunity(200_000), bundle(200_000)).await.expect("recorded");
+        assert_eq!(count(&store, "bundles").await, 1);
+        writer.close().await;
+        tokio::time::timeout(Duration::from_secs(5), task).await.expect("stops").expect("task");
+    }
+}
