@@ -60,6 +60,112 @@ fn decode_filter_drops_what_cannot_move_a_pool_or_be_bundled() {
     assert_eq!(decode_filter(&blob, CHAIN), Err(DecodeSkip::BlobTx));
 }
 
+/// Hostile but valid transactions (issue 12): every type, creations, empty and huge inputs,
+/// absurd gas and fees, any chain id, any signature. The filter gives `Ok` or a typed skip,
+/// exactly by its rules, and a kept transaction's raw bytes decode back to it.
+mod hostile {
+    use super::*;
+    use alloy::{
+        consensus::{SignableTransaction, Transaction as _, TxEip2930, TxEip7702, TxLegacy},
+        eips::eip2718::{Decodable2718, Encodable2718},
+    };
+    use proptest::prelude::*;
+
+    /// `FUZZ_CASES` (as in the integration fuzz tests), else 2,000.
+    fn config() -> ProptestConfig {
+        let cases = std::env::var("FUZZ_CASES")
+            .ok()
+            .and_then(|v| v.replace('_', "").trim().parse().ok())
+            .unwrap_or(2_000);
+        ProptestConfig { cases, failure_persistence: None, ..ProptestConfig::default() }
+    }
+
+    fn input() -> impl Strategy<Value = Bytes> {
+        prop_oneof![
+            30 => prop::collection::vec(any::<u8>(), 0..64).prop_map(Bytes::from),
+            1 => prop::sample::select(&[4_096, 131_072, 1 << 20][..])
+                .prop_map(|n| Bytes::from(vec![0xfe; n])),
+        ]
+    }
+
+    fn to() -> impl Strategy<Value = TxKind> {
+        prop_oneof![Just(TxKind::Create), any::<[u8; 20]>().prop_map(|a| TxKind::Call(a.into()))]
+    }
+
+    fn signature() -> impl Strategy<Value = Signature> {
+        (any::<[u8; 32]>(), any::<[u8; 32]>(), any::<bool>())
+            .prop_map(|(r, s, y)| Signature::new(U256::from_be_bytes(r), U256::from_be_bytes(s), y))
+    }
+
+    prop_compose! {
+        fn envelope()(
+            ty in 0u8..5,
+            to in to(),
+            input in input(),
+            chain_id in prop_oneof![Just(CHAIN), any::<u64>()],
+            legacy_chain in any::<bool>(),
+            nonce in any::<u64>(),
+            gas_limit in any::<u64>(),
+            fee in any::<u128>(),
+            tip in any::<u128>(),
+            value in any::<[u8; 32]>(),
+            signature in signature(),
+        ) -> TxEnvelope {
+            let value = U256::from_be_bytes(value);
+            let address = to.to().copied().unwrap_or_default();
+            match ty {
+                0 => TxLegacy {
+                    chain_id: legacy_chain.then_some(chain_id), nonce, gas_price: fee, gas_limit,
+                    to, value, input,
+                }.into_signed(signature).into(),
+                1 => TxEip2930 {
+                    chain_id, nonce, gas_price: fee, gas_limit, to, value, input,
+                    access_list: Default::default(),
+                }.into_signed(signature).into(),
+                2 => TxEip1559 {
+                    chain_id, nonce, gas_limit, max_fee_per_gas: fee,
+                    max_priority_fee_per_gas: tip, to, value, input,
+                    access_list: Default::default(),
+                }.into_signed(signature).into(),
+                3 => TxEnvelope::Eip4844(TxEip4844Variant::TxEip4844(TxEip4844 {
+                    chain_id, nonce, gas_limit, max_fee_per_gas: fee,
+                    max_priority_fee_per_gas: tip, to: address, value, input,
+                    max_fee_per_blob_gas: fee,
+                    ..Default::default()
+                }).into_signed(signature)),
+                _ => TxEip7702 {
+                    chain_id, nonce, gas_limit, max_fee_per_gas: fee,
+                    max_priority_fee_per_gas: tip, to: address, value, input,
+                    ..Default::default()
+                }.into_signed(signature).into(),
+            }
+        }
+    }
+
+    proptest! {
+        #![proptest_config(config())]
+
+        #[test]
+        fn fuzz_decode_filter(tx in envelope(), ours in prop_oneof![Just(CHAIN), any::<u64>()]) {
+            let want = if tx.to().is_none() || tx.input().is_empty() {
+                Err(DecodeSkip::NotContractCall)
+            } else if tx.chain_id().is_some_and(|id| id != ours) {
+                Err(DecodeSkip::WrongChain)
+            } else if tx.is_eip4844() {
+                Err(DecodeSkip::BlobTx)
+            } else {
+                Ok(())
+            };
+            prop_assert_eq!(decode_filter(&tx, ours), want);
+            if want.is_ok() {
+                // The victim's raw bytes in the bundle are exactly the transaction.
+                let raw = tx.encoded_2718();
+                prop_assert_eq!(TxEnvelope::decode_2718_exact(&raw).ok(), Some(tx));
+            }
+        }
+    }
+}
+
 fn candidate() -> Candidate {
     let weth = address!("0x00000000000000000000000000000000000000e1");
     let tka = address!("0x00000000000000000000000000000000000000a1");

@@ -675,3 +675,6 @@ struct AppliedBlock {
     new_pools: usize,
     touched: Vec<PoolIdx>,
 }
+
+#[cfg(test)]
+mod fuzz;

@@ -4,3 +4,4 @@
 #![expect(clippy::print_stderr, reason = "a test that skips says why on stderr")]
 
 mod differential;
+mod fuzz;
