@@ -497,19 +497,6 @@ proptest! {
         let _ = TxEnvelope::decode_2718_exact(&bytes);
     }
 
-    /// The config: a hostile file, environment and `--set` flags load into a config or a
-    /// clear error.
-    #[test]
-    fn fuzz_config(text in config_text(), flags in flags(), env in env()) {
-        let dir = tempfile::tempdir().map_err(|e| TestCaseError::fail(e.to_string()))?;
-        let path = dir.path().join("searcher.toml");
-        std::fs::write(&path, &text).map_err(|e| TestCaseError::fail(e.to_string()))?;
-        match Config::load_with_env(Some(&path), &flags, env) {
-            Ok(config) => prop_assert!(config.validate().is_ok()),
-            Err(e) => prop_assert!(!format!("{e:#}").trim().is_empty(), "an empty error"),
-        }
-    }
-
     /// The config given by flags only (no file): any `--set` keys and values.
     #[test]
     fn fuzz_config_flags(flags in flags(), env in env()) {
@@ -563,5 +550,26 @@ proptest! {
         }
         let mut state = v3_pool();
         v3_after(&mut state, &data, U256::from(amount));
+    }
+}
+
+/// The config: a hostile file, environment and `--set` flags load into a config or a clear
+/// error. One file rewritten per input (a directory per input made the run disk-bound).
+#[test]
+fn fuzz_config() {
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    let path = dir.path().join("searcher.toml");
+    let inputs = (config_text(), flags(), env());
+    let result =
+        proptest::test_runner::TestRunner::new(config()).run(&inputs, |(text, flags, env)| {
+            std::fs::write(&path, &text).map_err(|e| TestCaseError::fail(e.to_string()))?;
+            match Config::load_with_env(Some(&path), &flags, env) {
+                Ok(config) => prop_assert!(config.validate().is_ok()),
+                Err(e) => prop_assert!(!format!("{e:#}").trim().is_empty(), "an empty error"),
+            }
+            Ok(())
+        });
+    if let Err(failure) = result {
+        panic!("{failure}");
     }
 }
