@@ -167,7 +167,13 @@ pub(crate) async fn build_block(
     };
 
     chain.provider.anvil_set_coinbase(input.fee_recipient).await?;
-    chain.provider.evm_mine(None).await.wrap_err("evm_mine")?;
+    // Mined at the timestamp it was simulated at: anvil's own clock may have crossed a second
+    // meanwhile, and a V2 pair's price accumulators (extra SSTOREs) depend on the elapsed time.
+    let at = alloy::rpc::types::anvil::MineOptions::Options {
+        timestamp: Some(env.timestamp),
+        blocks: None,
+    };
+    chain.provider.evm_mine(Some(at)).await.wrap_err("evm_mine")?;
     let block = chain
         .provider
         .get_block_by_number(BlockNumberOrTag::Latest)
