@@ -39,6 +39,10 @@ pub const POOL_RELOADS: &str = "searcher_market_pool_reloads_total";
 pub const FLAGGED_POOLS: &str = "searcher_market_flagged_pools";
 /// Token transfer probes that could not run (no `eth_simulateV1`, no balance to move).
 pub const PROBES_UNAVAILABLE: &str = "searcher_market_probes_unavailable_total";
+/// Counter: checkpoint writes that failed on the head path (the market synced on in memory).
+pub const CHECKPOINT_FAILURES: &str = "searcher_market_checkpoint_failures_total";
+/// Gauge: 1 while the stored checkpoint is behind the market in memory, else 0.
+pub const CHECKPOINT_BEHIND: &str = "searcher_market_checkpoint_behind";
 
 /// Registers the descriptions (idempotent; call once at startup).
 pub fn describe() {
@@ -71,4 +75,14 @@ pub fn describe() {
     describe_counter!(POOL_RELOADS, Unit::Count, "single-pool state re-reads during sync");
     describe_gauge!(FLAGGED_POOLS, "pools kept out of the cycle index, by reason");
     describe_counter!(PROBES_UNAVAILABLE, Unit::Count, "token transfer probes that could not run");
+    describe_counter!(
+        CHECKPOINT_FAILURES,
+        Unit::Count,
+        "market checkpoint writes that failed on the head path (the market synced on in memory)"
+    );
+    describe_gauge!(
+        CHECKPOINT_BEHIND,
+        "1 while the stored market checkpoint is behind the market in memory (it is rewritten \
+         whole at the next head the store takes)"
+    );
 }

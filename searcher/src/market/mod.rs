@@ -20,6 +20,7 @@
 //! `eth_getBlockByHash`/`Number`).
 
 pub mod bootstrap;
+mod checkpoint;
 pub mod config;
 pub mod discovery;
 pub mod error;

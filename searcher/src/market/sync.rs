@@ -199,7 +199,8 @@ impl Market {
     }
 
     /// Brings the state to `target` (a new head): joins it to our chain, rolls back what a
-    /// reorg replaced, applies the new blocks and checkpoints each. Falls back to a full
+    /// reorg replaced, applies the new blocks and checkpoints each (best effort: a failed
+    /// checkpoint write does not stop the sync, see [`Market::checkpoint`]). Falls back to a full
     /// reload when the reorg is deeper than the undo log or the gap exceeds `max-catch-up`.
     #[instrument(target = "searcher::market", skip_all, fields(target = target.number))]
     pub async fn sync_to<P: Provider>(
@@ -234,13 +235,15 @@ impl Market {
             self.rollback_to(ancestor);
             let head =
                 self.head.ok_or_else(|| MarketError::Config("rollback lost the head".into()))?;
-            store
-                .commit_market(&MarketCommit {
+            self.checkpoint(
+                store,
+                &MarketCommit {
                     rollback_to: Some(ancestor),
                     head: Some(head),
                     ..Default::default()
-                })
-                .await?;
+                },
+            )
+            .await;
             metrics::counter!(m::REORGS).increment(1);
             metrics::histogram!(m::REORG_DEPTH).record(report.reorg_depth as f64);
             info!(target: "searcher::market", depth = report.reorg_depth, ancestor,
@@ -447,16 +450,18 @@ impl Market {
             .collect();
         let cursors: Vec<(Address, u64)> =
             self.config.factories.iter().map(|f| (f.address, block.number + 1)).collect();
-        store
-            .commit_market(&MarketCommit {
+        self.checkpoint(
+            store,
+            &MarketCommit {
                 pools: &new_pools,
                 tokens: &tokens,
                 pool_flags: &pool_flags,
                 cursors: &cursors,
                 head: Some(block),
                 ..Default::default()
-            })
-            .await?;
+            },
+        )
+        .await;
 
         let result =
             AppliedBlock { logs_applied: applied, new_pools: new_pools.len(), touched: order };

@@ -55,6 +55,8 @@ pub struct Market {
     /// The next block's logs, fetched before the write lock was taken
     /// ([`Market::sync_to_prefetched`]).
     pub(crate) prefetched: Option<(alloy::primitives::B256, Vec<alloy::rpc::types::Log>)>,
+    /// Whether a checkpoint write failed since the last full one ([`super::checkpoint`]).
+    pub(crate) checkpoint_behind: bool,
 }
 
 impl Market {
@@ -72,6 +74,7 @@ impl Market {
             undo,
             probe_supported: true,
             prefetched: None,
+            checkpoint_behind: false,
         }
     }
 

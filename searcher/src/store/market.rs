@@ -201,97 +201,138 @@ impl Store {
     /// Applies one [`MarketCommit`] atomically.
     pub async fn commit_market(&self, commit: &MarketCommit<'_>) -> Result<()> {
         let mut tx = self.pool().begin().await.map_err(StoreError::query("begin"))?;
-        if let Some(block) = commit.rollback_to {
-            sqlx::query("DELETE FROM market_pools WHERE created_block > ?")
-                .bind(int(block))
+        write_commit(&mut tx, commit).await?;
+        tx.commit().await.map_err(StoreError::query("commit"))
+    }
+
+    /// Replaces the whole checkpoint with `checkpoint`, atomically: how the market catches up
+    /// after commits failed (a full disk) and the stored checkpoint fell behind its memory.
+    pub async fn rewrite_market(&self, checkpoint: &MarketCheckpoint) -> Result<()> {
+        let mut tx = self.pool().begin().await.map_err(StoreError::query("begin"))?;
+        for clear in [
+            "DELETE FROM market_pools",
+            "DELETE FROM market_tokens",
+            "DELETE FROM market_discovery_cursors",
+            "DELETE FROM market_sync_head",
+        ] {
+            sqlx::query(clear)
                 .execute(&mut *tx)
                 .await
-                .map_err(StoreError::query("rollback pools"))?;
-            sqlx::query("UPDATE market_discovery_cursors SET next_block = ? WHERE next_block > ?")
-                .bind(int(block + 1))
-                .bind(int(block + 1))
-                .execute(&mut *tx)
-                .await
-                .map_err(StoreError::query("rollback cursors"))?;
+                .map_err(StoreError::query("clear checkpoint"))?;
         }
-        for token in commit.tokens {
-            sqlx::query(
-                "INSERT INTO market_tokens \
+        let cursors: Vec<(Address, u64)> =
+            checkpoint.cursors.iter().map(|(a, n)| (*a, *n)).collect();
+        write_commit(
+            &mut tx,
+            &MarketCommit {
+                rollback_to: None,
+                pools: &checkpoint.pools,
+                tokens: &checkpoint.tokens,
+                pool_flags: &[],
+                cursors: &cursors,
+                head: checkpoint.head,
+            },
+        )
+        .await?;
+        tx.commit().await.map_err(StoreError::query("commit"))
+    }
+}
+
+/// The statements of one [`MarketCommit`], inside the caller's transaction.
+async fn write_commit(
+    tx: &mut sqlx::Transaction<'_, sqlx::Sqlite>,
+    commit: &MarketCommit<'_>,
+) -> Result<()> {
+    if let Some(block) = commit.rollback_to {
+        sqlx::query("DELETE FROM market_pools WHERE created_block > ?")
+            .bind(int(block))
+            .execute(&mut **tx)
+            .await
+            .map_err(StoreError::query("rollback pools"))?;
+        sqlx::query("UPDATE market_discovery_cursors SET next_block = ? WHERE next_block > ?")
+            .bind(int(block + 1))
+            .bind(int(block + 1))
+            .execute(&mut **tx)
+            .await
+            .map_err(StoreError::query("rollback cursors"))?;
+    }
+    for token in commit.tokens {
+        sqlx::query(
+            "INSERT INTO market_tokens \
                  (address, symbol, decimals, probed, flags, transfer_fee_bps, flag_detail) \
                  VALUES (?, ?, ?, ?, ?, ?, ?) \
                  ON CONFLICT (address) DO UPDATE SET symbol = excluded.symbol, \
                  decimals = excluded.decimals, probed = excluded.probed, flags = excluded.flags, \
                  transfer_fee_bps = excluded.transfer_fee_bps, flag_detail = excluded.flag_detail",
-            )
-            .bind(blob(token.address))
-            .bind(token.symbol.as_deref())
-            .bind(token.decimals.map(i64::from))
-            .bind(i64::from(token.probed))
-            .bind(i64::from(token.flags.0))
-            .bind(token.transfer_fee_bps.map(i64::from))
-            .bind(token.flag_detail.as_deref())
-            .execute(&mut *tx)
-            .await
-            .map_err(StoreError::query("upsert token"))?;
-        }
-        for (pool, pool_flags) in commit.pools {
-            let (kind, fee, denominator, spacing) = kind_columns(&pool.kind);
-            sqlx::query(
-                "INSERT INTO market_pools (pool_id, kind, dex, factory, token0, token1, fee, \
+        )
+        .bind(blob(token.address))
+        .bind(token.symbol.as_deref())
+        .bind(token.decimals.map(i64::from))
+        .bind(i64::from(token.probed))
+        .bind(i64::from(token.flags.0))
+        .bind(token.transfer_fee_bps.map(i64::from))
+        .bind(token.flag_detail.as_deref())
+        .execute(&mut **tx)
+        .await
+        .map_err(StoreError::query("upsert token"))?;
+    }
+    for (pool, pool_flags) in commit.pools {
+        let (kind, fee, denominator, spacing) = kind_columns(&pool.kind);
+        sqlx::query(
+            "INSERT INTO market_pools (pool_id, kind, dex, factory, token0, token1, fee, \
                  fee_denominator, tick_spacing, created_block, created_log_index, flags) \
                  VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (pool_id) DO NOTHING",
-            )
-            .bind(pool.id.to_bytes())
-            .bind(kind)
-            .bind(&*pool.dex)
-            .bind(blob(pool.factory))
-            .bind(blob(pool.token0))
-            .bind(blob(pool.token1))
-            .bind(fee)
-            .bind(denominator)
-            .bind(spacing)
-            .bind(int(pool.created.block))
-            .bind(int(pool.created.log_index))
+        )
+        .bind(pool.id.to_bytes())
+        .bind(kind)
+        .bind(&*pool.dex)
+        .bind(blob(pool.factory))
+        .bind(blob(pool.token0))
+        .bind(blob(pool.token1))
+        .bind(fee)
+        .bind(denominator)
+        .bind(spacing)
+        .bind(int(pool.created.block))
+        .bind(int(pool.created.log_index))
+        .bind(i64::from(pool_flags.0))
+        .execute(&mut **tx)
+        .await
+        .map_err(StoreError::query("insert pool"))?;
+    }
+    for (id, pool_flags) in commit.pool_flags {
+        sqlx::query("UPDATE market_pools SET flags = ? WHERE pool_id = ?")
             .bind(i64::from(pool_flags.0))
-            .execute(&mut *tx)
+            .bind(id.to_bytes())
+            .execute(&mut **tx)
             .await
-            .map_err(StoreError::query("insert pool"))?;
-        }
-        for (id, pool_flags) in commit.pool_flags {
-            sqlx::query("UPDATE market_pools SET flags = ? WHERE pool_id = ?")
-                .bind(i64::from(pool_flags.0))
-                .bind(id.to_bytes())
-                .execute(&mut *tx)
-                .await
-                .map_err(StoreError::query("update pool flags"))?;
-        }
-        for (factory, next_block) in commit.cursors {
-            sqlx::query(
-                "INSERT INTO market_discovery_cursors (factory, next_block) VALUES (?, ?) \
+            .map_err(StoreError::query("update pool flags"))?;
+    }
+    for (factory, next_block) in commit.cursors {
+        sqlx::query(
+            "INSERT INTO market_discovery_cursors (factory, next_block) VALUES (?, ?) \
                  ON CONFLICT (factory) DO UPDATE SET next_block = excluded.next_block",
-            )
-            .bind(blob(*factory))
-            .bind(int(*next_block))
-            .execute(&mut *tx)
-            .await
-            .map_err(StoreError::query("set cursor"))?;
-        }
-        if let Some(head) = commit.head {
-            sqlx::query(
-                "INSERT INTO market_sync_head (id, block_number, block_hash, parent_hash) \
+        )
+        .bind(blob(*factory))
+        .bind(int(*next_block))
+        .execute(&mut **tx)
+        .await
+        .map_err(StoreError::query("set cursor"))?;
+    }
+    if let Some(head) = commit.head {
+        sqlx::query(
+            "INSERT INTO market_sync_head (id, block_number, block_hash, parent_hash) \
                  VALUES (1, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET \
                  block_number = excluded.block_number, block_hash = excluded.block_hash, \
                  parent_hash = excluded.parent_hash",
-            )
-            .bind(int(head.number))
-            .bind(head.hash.to_vec())
-            .bind(head.parent_hash.to_vec())
-            .execute(&mut *tx)
-            .await
-            .map_err(StoreError::query("set head"))?;
-        }
-        tx.commit().await.map_err(StoreError::query("commit"))
+        )
+        .bind(int(head.number))
+        .bind(head.hash.to_vec())
+        .bind(head.parent_hash.to_vec())
+        .execute(&mut **tx)
+        .await
+        .map_err(StoreError::query("set head"))?;
     }
+    Ok(())
 }
 
 #[cfg(test)]
@@ -365,5 +406,42 @@ mod tests {
         let cp = store.load_market().await.unwrap();
         assert_eq!(cp.pools.len(), 1, "the pool created at block 7 is forgotten");
         assert_eq!(cp.cursors.get(&factory), Some(&6));
+    }
+
+    /// A whole rewrite replaces every table: what was there and is not in the new checkpoint
+    /// is gone, and loading gives back exactly what was written.
+    #[tokio::test]
+    async fn rewrite_replaces_the_whole_checkpoint() {
+        let store = Store::open_in_memory().await.unwrap();
+        let old = pool(20, PoolKind::UniswapV3 { fee: 3000, tick_spacing: 60 }, 3);
+        let stale = Token::new(Address::with_last_byte(9));
+        store
+            .commit_market(&MarketCommit {
+                pools: &[(old, HealthFlags::NONE)],
+                tokens: std::slice::from_ref(&stale),
+                cursors: &[(Address::with_last_byte(0xf9), 4)],
+                head: Some(BlockRef {
+                    number: 3,
+                    hash: B256::with_last_byte(3),
+                    parent_hash: B256::with_last_byte(2),
+                }),
+                ..Default::default()
+            })
+            .await
+            .unwrap();
+
+        let v2 = pool(10, PoolKind::UniswapV2 { fee: V2Fee::new(997, 1000).unwrap() }, 5);
+        let wanted = MarketCheckpoint {
+            tokens: vec![Token::new(Address::with_last_byte(1))],
+            pools: vec![(v2.clone(), HealthFlags::EMPTY)],
+            cursors: HashMap::from([(v2.factory, 9)]),
+            head: Some(BlockRef {
+                number: 8,
+                hash: B256::with_last_byte(8),
+                parent_hash: B256::with_last_byte(7),
+            }),
+        };
+        store.rewrite_market(&wanted).await.unwrap();
+        assert_eq!(store.load_market().await.unwrap(), wanted);
     }
 }
