@@ -2,6 +2,9 @@
 //! project toolchain is not installed (and failing instead when `SEARCHER_REQUIRE_DEVNET=1`,
 //! which `tools/dev test` sets, so CI can never pass by skipping).
 
+pub mod faults;
+pub mod operator;
+
 use searcher_devnet::{Devnet, DevnetOptions, toolchain::Toolchain};
 
 /// Starts a devnet, or returns `None` after printing why the calling test is skipped.

@@ -82,11 +82,18 @@ pub enum Command {
     Sweep(sweep::SweepArgs),
 }
 
-/// Installs the tracing subscriber (stderr); `RUST_LOG` overrides `default_filter`.
+/// Installs the tracing subscriber (stderr); `RUST_LOG` overrides `default_filter`. Colours
+/// only on a terminal and without `NO_COLOR`: a log file or journald gets plain text.
 fn init_logging(format: LogFormat, default_filter: &str) {
+    use std::io::IsTerminal;
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default_filter));
-    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    let ansi = std::io::stderr().is_terminal()
+        && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_ansi(ansi);
     let _ = match format {
         LogFormat::Text => builder.try_init(),
         LogFormat::Json => builder.json().try_init(),

@@ -10,6 +10,7 @@
 mod demo;
 mod devnet;
 mod differential;
+mod faults;
 mod market;
 mod operator;
 mod operator_input;

@@ -15,6 +15,7 @@ use alloy::{
     providers::Provider,
     signers::local::PrivateKeySigner,
 };
+use e2e::operator::{bundles_json, counter, metrics_text};
 use searcher::abi::IERC20;
 use searcher_devnet::{
     DevBuilders, Devnet, Role,
@@ -24,7 +25,7 @@ use searcher_devnet::{
         fund_executor, searcher_config, write_config,
     },
 };
-use std::{path::Path, process::Stdio, sync::Arc, time::Duration};
+use std::{process::Stdio, sync::Arc, time::Duration};
 
 const ETHER: u128 = 1_000_000_000_000_000_000;
 
@@ -44,19 +45,6 @@ async fn swap(devnet: &Devnet, trader: usize, dex: &str, weth_milli: u64) -> TxH
 
 async fn weth_of(devnet: &Devnet, who: Address) -> U256 {
     IERC20::new(devnet.addresses.weth, devnet.provider()).balanceOf(who).call().await.unwrap()
-}
-
-async fn metrics_text(addr: std::net::SocketAddr) -> String {
-    let url = format!("http://{addr}/metrics");
-    for _ in 0..100 {
-        if let Ok(resp) = reqwest::get(&url).await
-            && let Ok(text) = resp.text().await
-        {
-            return text;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    panic!("metrics endpoint {url} never answered");
 }
 
 /// Every family the running engine exports has the `searcher_` prefix and a HELP text, and
@@ -97,32 +85,8 @@ fn assert_metric_families_are_described(metrics: &str) {
     }
 }
 
-fn counter(metrics: &str, name: &str, labels: &[&str]) -> f64 {
-    metrics
-        .lines()
-        .filter(|l| l.starts_with(name) && labels.iter().all(|lab| l.contains(lab)))
-        .filter_map(|l| l.rsplit(' ').next()?.parse::<f64>().ok())
-        .sum()
-}
-
-fn bundles_json(db: &Path) -> (serde_json::Value, String) {
-    let out = std::process::Command::new(e2e::searcher_bin())
-        .args(["bundles", "--json", "--db"])
-        .arg(db)
-        .output()
-        .expect("searcher bundles");
-    assert!(
-        out.status.success(),
-        "searcher bundles failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let text = String::from_utf8(out.stdout).unwrap();
-    let all = format!("{text}{}", String::from_utf8_lossy(&out.stderr));
-    (serde_json::from_str(&text).expect("valid JSON"), all)
-}
-
 /// Waits until the searcher has processed `block` (its head gauge).
-async fn wait_head(metrics: std::net::SocketAddr, block: u64) {
+async fn wait_head_at(metrics: std::net::SocketAddr, block: u64) {
     for _ in 0..100 {
         if counter(&metrics_text(metrics).await, "searcher_head_block", &[]) >= block as f64 {
             return;
@@ -189,7 +153,7 @@ async fn operator_loop_lands_exact_profit_skips_small_gaps_and_obeys_the_kill_sw
     tokio::time::sleep(Duration::from_millis(1500)).await;
     let report = builders.build_block().await.unwrap();
     assert!(report.included.is_empty());
-    wait_head(metrics_addr, report.number).await;
+    wait_head_at(metrics_addr, report.number).await;
     let metrics = metrics_text(metrics_addr).await;
     assert!(
         counter(&metrics, "searcher_skips_total", &[]) > skips_before,
@@ -216,7 +180,7 @@ async fn operator_loop_lands_exact_profit_skips_small_gaps_and_obeys_the_kill_sw
     );
     assert!(report.number > head0);
     let after = weth_of(&devnet, executor).await;
-    wait_head(metrics_addr, report.number).await;
+    wait_head_at(metrics_addr, report.number).await;
     tokio::time::sleep(Duration::from_millis(500)).await; // inclusion recorded
 
     let (review, review_out) = bundles_json(&db);
@@ -250,7 +214,7 @@ async fn operator_loop_lands_exact_profit_skips_small_gaps_and_obeys_the_kill_sw
     assert!(report.included.is_empty(), "nothing sent while killed");
     let block = devnet.provider().get_block_by_number(report.number.into()).await.unwrap().unwrap();
     assert!(block.transactions.hashes().any(|h| h == victim), "the victim itself still lands");
-    wait_head(metrics_addr, report.number).await;
+    wait_head_at(metrics_addr, report.number).await;
     let (review, out3) = bundles_json(&db);
     assert_eq!(
         review["totals"]["bundles"].as_u64().unwrap(),

@@ -7,68 +7,11 @@
 //! anvil's real IPC socket that can drop every connection it carries.
 
 use alloy::{network::TransactionBuilder, primitives::U256, providers::Provider};
+use e2e::faults::CuttableIpcProxy;
 use searcher::watch::{HeadEvent, NodeClient, NodeEndpoint, NodeStatus, WatchConfig, Watcher};
 use searcher_devnet::{Devnet, Role, abi::IUniswapV2Router02};
-use std::{
-    path::PathBuf,
-    sync::Arc,
-    time::{Duration, Instant},
-};
-use tokio::{
-    net::{UnixListener, UnixStream},
-    sync::watch,
-    task::JoinSet,
-};
-
-/// Fault injector: relays a Unix socket to anvil's IPC socket; `cut()` drops every live
-/// connection; while `paused`, new connections are dropped at once (the node is "down").
-struct CuttableIpcProxy {
-    path: PathBuf,
-    cut: watch::Sender<u64>,
-    paused: Arc<std::sync::atomic::AtomicBool>,
-    _accept: tokio::task::JoinHandle<()>,
-}
-
-impl CuttableIpcProxy {
-    fn start(upstream: PathBuf, path: PathBuf) -> Self {
-        let listener = UnixListener::bind(&path).expect("bind proxy socket");
-        let (cut, cut_rx) = watch::channel(0u64);
-        let paused = Arc::new(std::sync::atomic::AtomicBool::new(false));
-        let is_paused = paused.clone();
-        let accept = tokio::spawn(async move {
-            let mut conns = JoinSet::new();
-            loop {
-                let Ok((mut client, _)) = listener.accept().await else { return };
-                if is_paused.load(std::sync::atomic::Ordering::SeqCst) {
-                    drop(client);
-                    continue;
-                }
-                let upstream = upstream.clone();
-                let mut cut_rx = cut_rx.clone();
-                cut_rx.borrow_and_update();
-                conns.spawn(async move {
-                    let Ok(mut server) = UnixStream::connect(&upstream).await else { return };
-                    tokio::select! {
-                        _ = tokio::io::copy_bidirectional(&mut client, &mut server) => {}
-                        _ = cut_rx.changed() => {}
-                    }
-                });
-            }
-        });
-        Self { path, cut, paused, _accept: accept }
-    }
-
-    fn cut(&self) {
-        self.cut.send_modify(|n| *n += 1);
-    }
-
-    fn set_paused(&self, paused: bool) {
-        self.paused.store(paused, std::sync::atomic::Ordering::SeqCst);
-        if paused {
-            self.cut();
-        }
-    }
-}
+use std::time::{Duration, Instant};
+use tokio::sync::watch;
 
 async fn send_swap(devnet: &Devnet, trader: usize, amount_wei: U256) -> alloy::primitives::TxHash {
     let a = &devnet.addresses;
@@ -88,7 +31,7 @@ async fn watch_carries_pending_and_heads_and_owns_reconnection() {
     let Some(devnet) = e2e::devnet_or_skip("watch_reconnect").await else { return };
     let proxy_path = devnet.ipc_path().with_file_name("proxy.ipc");
     let proxy = CuttableIpcProxy::start(devnet.ipc_path().to_path_buf(), proxy_path);
-    let client = NodeClient::connect(NodeEndpoint::Ipc(proxy.path.clone())).await.unwrap();
+    let client = NodeClient::connect(NodeEndpoint::Ipc(proxy.path().to_path_buf())).await.unwrap();
     let (shutdown_tx, shutdown) = watch::channel(false);
     let config = WatchConfig {
         head_timeout: Duration::from_secs(1),

@@ -153,6 +153,12 @@ impl DevRelay {
         )
     }
 
+    /// The hash of every bundle this relay has received, in arrival order (held, landed,
+    /// replaced or cancelled alike).
+    pub fn received_bundles(&self) -> Vec<alloy::primitives::B256> {
+        self.shared.store().received().to_vec()
+    }
+
     /// Bundles currently held (all target blocks).
     pub fn bundle_count(&self) -> usize {
         self.shared.store().len()

@@ -53,6 +53,9 @@ pub(crate) enum Inserted {
 pub(crate) struct BundleStore {
     next_seq: u64,
     bundles: Vec<StoredBundle>,
+    /// The hash of every bundle ever received, in arrival order (never pruned): what a test
+    /// compares the searcher's records against.
+    received: Vec<B256>,
 }
 
 impl BundleStore {
@@ -66,6 +69,7 @@ impl BundleStore {
         let seq = self.next_seq;
         self.next_seq += 1;
         let stored = StoredBundle { seq, signer, bundle, txs };
+        self.received.push(stored.hash());
         if let Some(uuid) = stored.bundle.replacement_uuid
             && let Some(old) = self
                 .bundles
@@ -85,6 +89,11 @@ impl BundleStore {
         }
         self.bundles.push(stored);
         Inserted::New
+    }
+
+    /// The hash of every bundle received so far, in arrival order.
+    pub(crate) fn received(&self) -> &[B256] {
+        &self.received
     }
 
     /// Removes the bundle `signer` sent with `uuid`; returns its hash if there was one.
