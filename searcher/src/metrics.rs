@@ -295,7 +295,8 @@ skip_reasons! {
             "Signing the backrun failed. Check the trading key.";
         /// The bid did not settle.
         BidUnstable => "bid_unstable",
-            "The bid and the calldata gas did not settle on one figure. Rare; harmless.";
+            "The bid's calldata gas kept growing with each price (no fixed point, no cycle to \
+             price at its top). Rare; harmless.";
         /// revm's figures kept moving.
         SimUnstable => "sim_unstable",
             "revm's gas or profit changed on every pricing pass: nothing sent rather than a guess. Rare.";

@@ -59,7 +59,13 @@ impl Rig {
         let trading_key =
             format!("0x{}", alloy::hex::encode(devnet.signer(Role::Searcher).to_bytes()));
         let identity_key = alloy::hex::encode(PrivateKeySigner::random().to_bytes());
-        let dir = tempfile::tempdir().expect("tempdir");
+        // `SEARCHER_KEEP_TEST_DIR=1` keeps configs, logs and stores for a post-mortem.
+        let keep = std::env::var("SEARCHER_KEEP_TEST_DIR").is_ok_and(|v| v == "1");
+        let dir =
+            tempfile::Builder::new().prefix(test).disable_cleanup(keep).tempdir().expect("tempdir");
+        if keep {
+            eprintln!("{test}: keeping {}", dir.path().display());
+        }
         Some(Self { devnet, builders, executor, dir, trading_key, identity_key })
     }
 
@@ -96,7 +102,7 @@ impl Rig {
             .arg(&config_path)
             .env(DEMO_TRADING_KEY_ENV, &self.trading_key)
             .env(DEMO_IDENTITY_KEY_ENV, &self.identity_key)
-            .env("RUST_LOG", "info,searcher=debug,sqlx=warn")
+            .env("RUST_LOG", "info,searcher=debug,searcher::state=info,sqlx=warn")
             .env("NO_COLOR", "1")
             .stdout(log.try_clone().expect("log"))
             .stderr(log)

@@ -339,20 +339,37 @@ pub(crate) const SETTLE_ROUNDS: usize = 6;
 /// The gas fixed point of a backrun. The bid depends on the gas and the gas on the bid's
 /// calldata bytes: `encode(gas)` prices and encodes at a gas figure and returns the result
 /// and its calldata gas; the settled figure is the one whose encoding gives it back
-/// (`execution_gas + calldata == gas`). A calldata cost that keeps flipping (a byte moving
-/// between zero and non-zero with each price) is [`ExecSkip::BidUnstable`].
+/// (`execution_gas + calldata == gas`).
+///
+/// Often there is no fixed point: a byte of the bid moves between zero and non-zero with each
+/// price and the figures cycle (seen on the devnet for about one backrun in five). Then the
+/// backrun is priced at the highest figure of the cycle, provided its own encoding costs no
+/// more than that: the bid then covers every unit of gas the transaction uses, and a few gas
+/// units are paid for twice rather than an opportunity dropped. Only figures that keep
+/// growing are [`ExecSkip::BidUnstable`].
 pub(crate) fn settle_gas<T>(
     execution_gas: u64,
     mut encode: impl FnMut(u64) -> Result<(T, u64), ExecSkip>,
 ) -> Result<(T, u64), ExecSkip> {
     let mut gas = execution_gas;
+    let mut highest = gas;
+    let mut previous = None;
     for _ in 0..SETTLE_ROUNDS {
         let (item, calldata) = encode(gas)?;
         let total = execution_gas + calldata;
         if total == gas {
             return Ok((item, total));
         }
+        highest = highest.max(total);
+        if previous == Some(total) {
+            break; // a two-figure cycle: no need to go round it again
+        }
+        previous = Some(gas);
         gas = total;
+    }
+    let (item, calldata) = encode(highest)?;
+    if execution_gas + calldata <= highest {
+        return Ok((item, highest));
     }
     Err(ExecSkip::BidUnstable)
 }

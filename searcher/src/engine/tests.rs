@@ -333,15 +333,21 @@ fn settle_finds_the_gas_whose_encoding_gives_it_back() {
     .unwrap();
     assert_eq!(rounds, 1);
 
-    // A flip-flop never settles: dropped, not guessed.
-    let flip = settle_gas(100_000, |gas| Ok(((), if gas % 2 == 0 { 17 } else { 16 })));
-    assert_eq!(flip.unwrap_err(), ExecSkip::BidUnstable);
-    let mut rounds = 0;
-    let _ = settle_gas(100_000, |gas| {
-        rounds += 1;
+    // A flip-flop has no fixed point: priced at the higher figure, whose own encoding costs
+    // less, so the bid covers the gas used.
+    let mut calls = Vec::new();
+    let (_, gas) = settle_gas(100_000, |gas| {
+        calls.push(gas);
         Ok(((), if gas % 2 == 0 { 17 } else { 16 }))
-    });
-    assert_eq!(rounds, SETTLE_ROUNDS);
+    })
+    .unwrap();
+    assert_eq!(gas, 100_017);
+    assert_eq!(calls, [100_000, 100_017, 100_016, 100_017], "the cycle is seen once");
+    assert_eq!(calls.last(), Some(&100_017), "the returned encoding is priced at 100,017");
+
+    // Figures that keep growing are dropped, not guessed.
+    let growing = settle_gas(100_000, |gas| Ok(((), gas - 100_000 + 1)));
+    assert_eq!(growing.unwrap_err(), ExecSkip::BidUnstable);
 
     // A rejection while pricing stops at once.
     assert_eq!(
