@@ -287,7 +287,7 @@ impl Store {
 
     /// Records every relay's answer to one request, in one transaction.
     pub async fn record_submissions(&self, records: &[SubmissionRecord]) -> Result<()> {
-        let mut tx = self.pool().begin().await.map_err(StoreError::query("begin submissions"))?;
+        let mut tx = self.begin_write("begin submissions").await?;
         for r in records {
             insert_submission(&mut tx, r).await?;
         }

@@ -200,7 +200,7 @@ impl Store {
 
     /// Applies one [`MarketCommit`] atomically.
     pub async fn commit_market(&self, commit: &MarketCommit<'_>) -> Result<()> {
-        let mut tx = self.pool().begin().await.map_err(StoreError::query("begin"))?;
+        let mut tx = self.begin_write("begin").await?;
         write_commit(&mut tx, commit).await?;
         tx.commit().await.map_err(StoreError::query("commit"))
     }
@@ -208,7 +208,7 @@ impl Store {
     /// Replaces the whole checkpoint with `checkpoint`, atomically: how the market catches up
     /// after commits failed (a full disk) and the stored checkpoint fell behind its memory.
     pub async fn rewrite_market(&self, checkpoint: &MarketCheckpoint) -> Result<()> {
-        let mut tx = self.pool().begin().await.map_err(StoreError::query("begin"))?;
+        let mut tx = self.begin_write("begin").await?;
         for clear in [
             "DELETE FROM market_pools",
             "DELETE FROM market_tokens",

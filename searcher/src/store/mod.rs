@@ -80,6 +80,17 @@ impl StoreError {
     }
 }
 
+/// The pool options of a database file, `max` connections.
+///
+/// A write that fails with `SQLITE_FULL` may be rolled back by SQLite itself; sqlx's own
+/// rollback then fails and the connection keeps a transaction depth of 1, so its next
+/// `BEGIN IMMEDIATE` would be refused for good. Such a connection is closed instead of reused.
+pub(crate) fn file_pool_options(max: u32) -> SqlitePoolOptions {
+    SqlitePoolOptions::new().max_connections(max).before_acquire(|conn, _| {
+        Box::pin(async move { Ok(!sqlx::Connection::is_in_transaction(conn)) })
+    })
+}
+
 /// A handle to the database; cheap to clone (a connection pool).
 #[derive(Debug, Clone)]
 pub struct Store {
@@ -98,8 +109,7 @@ impl Store {
             .synchronous(SqliteSynchronous::Normal)
             .foreign_keys(true)
             .busy_timeout(BUSY_TIMEOUT);
-        let pool = SqlitePoolOptions::new()
-            .max_connections(MAX_CONNECTIONS)
+        let pool = file_pool_options(MAX_CONNECTIONS)
             .connect_with(options)
             .await
             .map_err(|source| StoreError::Open { path: path.to_path_buf(), source })?;
@@ -129,6 +139,18 @@ impl Store {
     /// The connection pool, for subsystems' query modules.
     pub fn pool(&self) -> &SqlitePool {
         &self.pool
+    }
+
+    /// Begins a write transaction with `BEGIN IMMEDIATE`: the write lock is taken up front,
+    /// waiting out the busy timeout. A deferred `BEGIN` would take it at the first write and,
+    /// when another connection committed in between, fail at once with `SQLITE_BUSY`
+    /// ("database is locked": the busy timeout does not apply to a stale snapshot), which the
+    /// market checkpoint and the record writer met whenever they wrote together.
+    pub async fn begin_write(
+        &self,
+        what: &'static str,
+    ) -> Result<sqlx::Transaction<'static, sqlx::Sqlite>> {
+        self.pool.begin_with("BEGIN IMMEDIATE").await.map_err(StoreError::query(what))
     }
 
     /// Closes every connection (checkpointing the WAL).

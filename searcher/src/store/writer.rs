@@ -310,7 +310,7 @@ async fn write_all(store: &Store, batch: &[Job]) -> Result<(), StoreError> {
     if batch.is_empty() {
         return Ok(());
     }
-    let mut tx = store.pool().begin().await.map_err(StoreError::query("begin batch"))?;
+    let mut tx = store.begin_write("begin batch").await?;
     for job in batch {
         match job {
             Job::Opportunity(o) => {
@@ -335,7 +335,7 @@ mod tests {
     use super::*;
     use crate::store::bundles::Route;
     use alloy::primitives::U256;
-    use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions};
+    use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode};
 
     fn opportunity(n: u64) -> OpportunityRecord {
         OpportunityRecord {
@@ -388,10 +388,24 @@ mod tests {
         let options = SqliteConnectOptions::new()
             .filename(dir.path().join("full.db"))
             .create_if_missing(true)
-            .journal_mode(SqliteJournalMode::Wal)
-            .pragma("max_page_count", "60");
-        let pool =
-            SqlitePoolOptions::new().max_connections(1).connect_with(options).await.expect("pool");
+            .journal_mode(SqliteJournalMode::Wal);
+        // The page limit is per connection: every connection the pool opens (it closes one a
+        // failed write left in a transaction) gets the current limit.
+        let limit = std::sync::Arc::new(std::sync::atomic::AtomicU64::new(60));
+        let pages = limit.clone();
+        let pool = super::super::file_pool_options(1)
+            .after_connect(move |conn, _| {
+                let pages = pages.load(std::sync::atomic::Ordering::SeqCst);
+                Box::pin(async move {
+                    sqlx::query(sqlx::AssertSqlSafe(format!("PRAGMA max_page_count = {pages}")))
+                        .execute(conn)
+                        .await
+                        .map(|_| ())
+                })
+            })
+            .connect_with(options)
+            .await
+            .expect("pool");
         let store = Store::migrated(pool).await.expect("migrated");
         let (writer, task) = Writer::spawn(store.clone());
         let mut health = writer.health();
@@ -413,6 +427,7 @@ mod tests {
         }
 
         // Space returns.
+        limit.store(1_000_000, std::sync::atomic::Ordering::SeqCst);
         sqlx::query("PRAGMA max_page_count = 1000000").execute(store.pool()).await.expect("pragma");
         tokio::time::timeout(Duration::from_secs(10), async {
             while !writer.is_healthy() {

@@ -370,9 +370,9 @@ async fn bad_relays_delay_nothing_and_every_answer_is_recorded() {
     );
     for relay in &bad {
         let name = format!("{:?}", relay.fault).to_lowercase();
+        let failing = !matches!(relay.fault, RelayFault::Slow(_));
         assert!(
-            outcomes.iter().any(|(r, o)| r.contains(&name) && o != "accepted")
-                || relay.fault != RelayFault::Slow(Duration::from_millis(1200)),
+            !failing || outcomes.iter().any(|(r, o)| r.contains(&name) && o != "accepted"),
             "{name}: its failure is recorded"
         );
         assert!(outcomes.iter().any(|(r, _)| r.contains(&name)), "{name}: an answer recorded");
