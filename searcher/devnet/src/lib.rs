@@ -15,6 +15,7 @@
 pub mod abi;
 mod artifacts;
 mod deploy;
+pub mod feed;
 pub mod fixtures;
 pub mod relay;
 pub mod setup;

@@ -156,7 +156,8 @@ pub struct FeedStats {
     pub frames: AtomicU64,
     /// Messages accepted.
     pub messages: AtomicU64,
-    /// Transactions delivered to the channel.
+    /// Transactions decoded from accepted messages (each delivered, or counted
+    /// `consumer_full`).
     pub txs: AtomicU64,
     /// Duplicate messages dropped.
     pub duplicates: AtomicU64,
@@ -199,7 +200,7 @@ pub struct FeedCounts {
     pub frames: u64,
     /// Messages accepted.
     pub messages: u64,
-    /// Transactions delivered.
+    /// Transactions decoded.
     pub txs: u64,
     /// Duplicate messages dropped.
     pub duplicates: u64,
@@ -340,6 +341,7 @@ fn admit(
         stats.skip(reason);
     }
     metrics::txs(decoded.txs.len());
+    stats.txs.fetch_add(decoded.txs.len() as u64, Ordering::Relaxed);
     let header = &message.message.message.header;
     for (index, tx) in decoded.txs.into_iter().enumerate() {
         let sequenced = SequencedTx {
@@ -352,9 +354,7 @@ fn admit(
             late,
         };
         match out.try_send(sequenced) {
-            Ok(()) => {
-                stats.txs.fetch_add(1, Ordering::Relaxed);
-            }
+            Ok(()) => {}
             Err(mpsc::error::TrySendError::Full(_)) => stats.skip(FeedSkip::ConsumerFull),
             Err(mpsc::error::TrySendError::Closed(_)) => return false,
         }
