@@ -18,6 +18,7 @@ mod deploy;
 pub mod feed;
 pub mod fixtures;
 pub mod relay;
+pub mod sequencer;
 pub mod setup;
 pub mod toolchain;
 pub mod traffic;

@@ -1,0 +1,131 @@
+//! The Arbitrum-shaped devnet: the sequencer stand-in orders by priority fee within a round
+//! (ties by arrival), publishes on its feed in that order (batches included), and mines in that
+//! order; the searcher's feed client reads it.
+
+use alloy::{
+    eips::{BlockNumberOrTag, eip2718::Encodable2718},
+    network::{EthereumWallet, TransactionBuilder},
+    primitives::{TxHash, U256},
+    providers::{Provider, ProviderBuilder},
+    rpc::types::TransactionRequest,
+};
+use e2e::devnet_or_skip;
+use searcher::watch::arbitrum::{FeedClient, FeedConfig, SequencedTx};
+use searcher_devnet::{
+    Devnet, Role,
+    sequencer::{DevSequencer, SequencerConfig},
+};
+use std::time::Duration;
+use tokio::sync::{mpsc, watch};
+
+const GWEI: u128 = 1_000_000_000;
+
+/// A signed self-transfer of 1 wei from trader `n` with priority fee `tip`.
+async fn transfer(devnet: &Devnet, n: usize, tip: u128) -> (Vec<u8>, TxHash) {
+    let signer = devnet.signer(Role::Trader(n));
+    let from = signer.address();
+    let nonce = devnet.provider().get_transaction_count(from).await.unwrap();
+    let tx = TransactionRequest::default()
+        .with_from(from)
+        .with_to(from)
+        .with_value(U256::from(1))
+        .with_nonce(nonce)
+        .with_chain_id(devnet.chain_id())
+        .with_gas_limit(21_000)
+        .with_max_fee_per_gas(100 * GWEI)
+        .with_max_priority_fee_per_gas(tip);
+    let envelope = <TransactionRequest as alloy::network::NetworkTransactionBuilder<
+        alloy::network::Ethereum,
+    >>::build(tx, &EthereumWallet::from(signer))
+    .await
+    .unwrap();
+    (envelope.encoded_2718(), *envelope.tx_hash())
+}
+
+async fn next(rx: &mut mpsc::Receiver<SequencedTx>) -> SequencedTx {
+    tokio::time::timeout(Duration::from_secs(10), rx.recv()).await.expect("in time").expect("open")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sequencer_orders_by_priority_fee_publishes_and_mines_in_that_order() {
+    let Some(devnet) =
+        devnet_or_skip("arbitrum::sequencer_orders_by_priority_fee_publishes_and_mines_in_that_order")
+            .await
+    else {
+        return;
+    };
+    let sequencer =
+        DevSequencer::start(devnet.provider().clone(), SequencerConfig::default()).await.unwrap();
+    let (_stop, shutdown) = watch::channel(false);
+    let config = FeedConfig { urls: vec![sequencer.feed_url().to_owned()], ..FeedConfig::default() };
+    let (mut feed, _client) = FeedClient::spawn(config, shutdown);
+    for _ in 0..500 {
+        if sequencer.feed().open_connections() == 1 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    assert_eq!(sequencer.feed().open_connections(), 1, "the feed client connected");
+
+    // Four transactions in one round: 1, 3, 3 and 2 gwei, in that order of arrival.
+    let rpc = ProviderBuilder::new().connect_http(sequencer.rpc_url().parse().unwrap());
+    sequencer.pause(true);
+    let mut hashes = Vec::new();
+    for (n, tip) in [1, 3, 3, 2].into_iter().enumerate() {
+        let (raw, hash) = transfer(&devnet, n, tip * GWEI).await;
+        let pending = rpc.send_raw_transaction(&raw).await.expect("the sequencer takes it");
+        assert_eq!(*pending.tx_hash(), hash);
+        hashes.push(hash);
+    }
+    let block_before = devnet.provider().get_block_number().await.unwrap();
+    sequencer.pause(false);
+    let expected = vec![hashes[1], hashes[2], hashes[3], hashes[0]];
+
+    // The feed: one message (a batch), in priority order, ties by arrival.
+    let mut seen = Vec::new();
+    for i in 0..4 {
+        let tx = next(&mut feed.txs).await;
+        assert_eq!(tx.index, i);
+        assert_eq!(tx.tx.signer(), devnet.address(Role::Trader(
+            [1, 2, 3, 0][i as usize]
+        )));
+        seen.push((tx.sequence_number, *tx.tx.inner().tx_hash()));
+    }
+    assert!(seen.iter().all(|(seq, _)| *seq == seen[0].0), "one message: {seen:?}");
+    assert_eq!(seen.iter().map(|(_, h)| *h).collect::<Vec<_>>(), expected);
+
+    // The chain: the same order in one block.
+    for _ in 0..500 {
+        if sequencer.blocks() >= 1 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    let block = devnet
+        .provider()
+        .get_block_by_number(BlockNumberOrTag::Number(block_before + 1))
+        .await
+        .unwrap()
+        .expect("the sequencer mined a block");
+    assert_eq!(block.transactions.hashes().collect::<Vec<_>>(), expected);
+
+    // A lone transaction next round: a message of one signed transaction, the next number.
+    let (raw, hash) = transfer(&devnet, 5, GWEI).await;
+    let _pending = rpc.send_raw_transaction(&raw).await.unwrap();
+    let tx = next(&mut feed.txs).await;
+    assert_eq!((tx.sequence_number, tx.index, *tx.tx.inner().tx_hash()), (seen[0].0 + 1, 0, hash));
+    assert_eq!(feed.stats.snapshot().gaps, 0);
+
+    // Only eth_sendRawTransaction is served; anvil refusing a transaction (nonce reused) keeps
+    // it off the feed.
+    assert!(rpc.get_block_number().await.is_err());
+    let _pending = rpc.send_raw_transaction(&raw).await.expect("taken, then refused by anvil");
+    for _ in 0..500 {
+        if sequencer.refused() == 1 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    assert_eq!(sequencer.refused(), 1);
+    assert_eq!(sequencer.sequenced(), 5);
+}
