@@ -129,3 +129,50 @@ async fn sequencer_orders_by_priority_fee_publishes_and_mines_in_that_order() {
     assert_eq!(sequencer.refused(), 1);
     assert_eq!(sequencer.sequenced(), 5);
 }
+
+/// Two victims sequenced in one block on the same pool: the second is predicted on the first
+/// one's post-state (the pending block), and the chain agrees to the unit once both are mined
+/// in one block; on the head alone the second would be predicted wrong.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn second_victim_is_predicted_on_the_first_ones_post_state() {
+    use crate::predict::{Fixture, ether};
+    use searcher::predict::PendingBlock;
+
+    let test = "arbitrum::second_victim_is_predicted_on_the_first_ones_post_state";
+    let Some(mut f) = Fixture::start(test).await else { return };
+    let pool = f.pool("uniswap-v2", "WETH", "TKA");
+    let first = f.router02_swap("uniswap-v2", Role::Trader(0), ether(10), U256::ZERO, &["WETH", "TKA"]);
+    let second = f.router02_swap("uniswap-v2", Role::Trader(1), ether(7), U256::ZERO, &["WETH", "TKA"]);
+    let first = f.send(first).await;
+    let second = f.send(second).await;
+
+    let head = f.cache.head();
+    let predictor = f.predictor();
+    let lookup = f.lookup();
+    let mut pending = PendingBlock::new(head.clone(), None);
+    let p1 = predictor.predict_sequenced(&mut pending, &first.inner, &lookup).expect("first");
+    let p2 = predictor.predict_sequenced(&mut pending, &second.inner, &lookup).expect("second");
+    assert_eq!(pending.applied(), 2);
+    assert_eq!((p1.pools[0].address, p2.pools[0].address), (pool, pool));
+    // The first alone on the head predicts the same as on the empty pending block; the second
+    // on the head alone does not see the first and is wrong.
+    let alone_first = predictor.predict_rpc(&head, &first, &lookup).expect("first alone");
+    assert_eq!(alone_first.pools, p1.pools);
+    let alone_second = predictor.predict_rpc(&head, &second, &lookup).expect("second alone");
+    assert_ne!(alone_second.pools, p2.pools, "the pending block changes the second prediction");
+
+    let next = f.mine().await;
+    for (victim, prediction) in [(&first, &p1), (&second, &p2)] {
+        let receipt =
+            f.ipc.get_transaction_receipt(*victim.inner.tx_hash()).await.unwrap().expect("mined");
+        assert!(receipt.status());
+        assert_eq!(receipt.block_number, Some(next.number()), "both in one block");
+        assert_eq!(receipt.gas_used, prediction.gas_used);
+    }
+    f.assert_on_chain(&p2.pools).await;
+
+    // The block arrived: the pending block starts again on it.
+    pending.reset(next.clone());
+    assert!(pending.is_empty());
+    assert_eq!(pending.head().number(), next.number());
+}
