@@ -81,6 +81,26 @@ impl PendingBlock {
 }
 
 impl Predictor {
+    /// Applies a sequenced transaction to the pending block without predicting anything (one
+    /// the engine does not backrun: a transfer, a creation). A transaction revm refuses is not
+    /// applied.
+    pub fn apply_sequenced<T>(
+        &self,
+        pending: &mut PendingBlock,
+        tx: &Recovered<T>,
+    ) -> Result<(), PredictError>
+    where
+        T: Transaction + Typed2718 + TxHashRef,
+    {
+        let mut evm = pending.head.evm(pending.block.clone());
+        if !pending.changes.is_empty() {
+            evm.commit(pending.changes.clone());
+        }
+        let outcome = evm.transact(tx_env(tx)).map_err(invalid)?;
+        pending.apply(&outcome.state);
+        Ok(())
+    }
+
     /// Predicts a sequenced transaction on the pending block, then applies it there.
     ///
     /// The prediction's [`VictimState`] holds the changes of the whole pending block through

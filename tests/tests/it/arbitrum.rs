@@ -176,3 +176,110 @@ async fn second_victim_is_predicted_on_the_first_ones_post_state() {
     assert!(pending.is_empty());
     assert_eq!(pending.head().number(), next.number());
 }
+
+/// A victim read from the sequencer's feed is backrun through the engine's hot path (on the
+/// pending block) and the backrun is sent straight to the sequencer with
+/// `eth_sendRawTransaction`: it is sequenced after the victim (same or next block) and the
+/// executor's realised profit equals the simulated profit to the wei.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn victim_from_the_feed_is_backrun_through_the_sequencer() {
+    use alloy::consensus::Transaction as _;
+    use searcher::abi::IERC20;
+    use searcher_devnet::{DevBuilders, abi::IUniswapV2Router02, setup::start_engine};
+    use std::sync::Arc;
+
+    let test = "arbitrum::victim_from_the_feed_is_backrun_through_the_sequencer";
+    let Some(devnet) = devnet_or_skip(test).await else { return };
+    let builders = Arc::new(DevBuilders::start(&devnet).await.unwrap());
+    let dir = tempfile::tempdir().unwrap();
+    let inventory = U256::from(100u128) * U256::from(10u128.pow(18));
+    let engine = start_engine(&devnet, &builders, dir.path(), inventory).await.unwrap();
+    let sequencer =
+        DevSequencer::start(devnet.provider().clone(), SequencerConfig::default()).await.unwrap();
+    let (_stop, shutdown) = watch::channel(false);
+    let config = FeedConfig { urls: vec![sequencer.feed_url().to_owned()], ..FeedConfig::default() };
+    let (mut feed, _client) = FeedClient::spawn(config, shutdown);
+    for _ in 0..500 {
+        if sequencer.feed().open_connections() == 1 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+
+    // The victim: 20 WETH into TKA on uniswap-v2, sent to the sequencer.
+    let a = &devnet.addresses;
+    let trader = devnet.address(Role::Trader(0));
+    let request = IUniswapV2Router02::new(a.uniswap_v2.router, devnet.provider())
+        .swapExactTokensForTokens(
+            U256::from(20u128) * U256::from(10u128.pow(18)),
+            U256::ZERO,
+            vec![a.weth, a.token("TKA").unwrap()],
+            trader,
+            U256::MAX,
+        )
+        .from(trader)
+        .into_transaction_request()
+        .with_nonce(devnet.provider().get_transaction_count(trader).await.unwrap())
+        .with_chain_id(devnet.chain_id())
+        .with_gas_limit(300_000)
+        .with_max_fee_per_gas(100 * GWEI)
+        .with_max_priority_fee_per_gas(GWEI);
+    let envelope = <TransactionRequest as alloy::network::NetworkTransactionBuilder<
+        alloy::network::Ethereum,
+    >>::build(request, &EthereumWallet::from(devnet.signer(Role::Trader(0))))
+    .await
+    .unwrap();
+    let rpc = ProviderBuilder::new().connect_http(sequencer.rpc_url().parse().unwrap());
+    let _pending = rpc.send_raw_transaction(&envelope.encoded_2718()).await.unwrap();
+
+    // Read from the feed, planned on the pending block, sent to the sequencer.
+    let sequenced = next(&mut feed.txs).await;
+    assert_eq!(sequenced.tx.inner().tx_hash(), envelope.tx_hash());
+    let mut pending = engine.pending_block();
+    let plan = {
+        let engine = engine.clone();
+        let tx = sequenced.tx.clone();
+        tokio::task::spawn_blocking(move || engine.plan_sequenced(&tx, &mut pending))
+            .await
+            .unwrap()
+            .expect("the victim yields a backrun")
+    };
+    let backrun: alloy::consensus::TxEnvelope =
+        alloy::eips::eip2718::Decodable2718::decode_2718_exact(&plan.backrun.raw).unwrap();
+    let executor = backrun.to().expect("a call to the executor");
+    let _sent = rpc.send_raw_transaction(&plan.backrun.raw).await.unwrap();
+
+    // Sequenced after the victim, in its block or the next.
+    let mut backrun_receipt = None;
+    for _ in 0..500 {
+        backrun_receipt = devnet.provider().get_transaction_receipt(plan.backrun.hash).await.unwrap();
+        if backrun_receipt.is_some() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    let backrun_receipt = backrun_receipt.expect("the backrun was mined");
+    let victim_receipt =
+        devnet.provider().get_transaction_receipt(*envelope.tx_hash()).await.unwrap().expect("victim mined");
+    assert!(victim_receipt.status() && backrun_receipt.status(), "both succeeded");
+    let (victim_block, backrun_block) =
+        (victim_receipt.block_number.unwrap(), backrun_receipt.block_number.unwrap());
+    assert!(
+        backrun_block == victim_block && backrun_receipt.transaction_index > victim_receipt.transaction_index
+            || backrun_block == victim_block + 1,
+        "sequenced after the victim: victim {victim_block}/{:?}, backrun {backrun_block}/{:?}",
+        victim_receipt.transaction_index,
+        backrun_receipt.transaction_index
+    );
+
+    // Realised profit: the executor's WETH across the backrun's block (nothing else touches
+    // it) equals what sim proved.
+    let weth = IERC20::new(a.weth, devnet.provider());
+    let before = weth.balanceOf(executor).block((backrun_block - 1).into()).call().await.unwrap();
+    let after = weth.balanceOf(executor).block(backrun_block.into()).call().await.unwrap();
+    let realised = alloy::primitives::I256::try_from(after).unwrap()
+        - alloy::primitives::I256::try_from(before).unwrap();
+    assert!(plan.sim.profit > alloy::primitives::I256::ZERO);
+    assert_eq!(realised, plan.sim.profit, "realised profit equals the simulated profit to the wei");
+    assert_eq!(sequencer.refused(), 0);
+}
