@@ -76,11 +76,13 @@ async fn main() {
     let dir = tempfile::tempdir().expect("tmp");
     let inventory = U256::from(100u128) * U256::from(10u128.pow(18));
     let engine = start_engine(&devnet, &builders, dir.path(), inventory).await.expect("engine");
-    let sequencer =
-        DevSequencer::start(devnet.provider().clone(), SequencerConfig::default()).await.expect("sequencer");
+    let sequencer = DevSequencer::start(devnet.provider().clone(), SequencerConfig::default())
+        .await
+        .expect("sequencer");
     sequencer.pause(true);
     let (_stop, shutdown) = tokio::sync::watch::channel(false);
-    let config = FeedConfig { urls: vec![sequencer.feed_url().to_owned()], ..FeedConfig::default() };
+    let config =
+        FeedConfig { urls: vec![sequencer.feed_url().to_owned()], ..FeedConfig::default() };
     let (mut feed, _client) = FeedClient::spawn(config, shutdown);
     while sequencer.feed().open_connections() == 0 {
         tokio::time::sleep(Duration::from_millis(10)).await;
@@ -111,11 +113,7 @@ async fn main() {
     .await
     .expect("signs");
     let l2 = l2_message(std::slice::from_ref(&victim));
-    eprintln!(
-        "feed_to_send: setup {:?}: {} pools",
-        setup_started.elapsed(),
-        many.pools.len() + 13
-    );
+    eprintln!("feed_to_send: setup {:?}: {} pools", setup_started.elapsed(), many.pools.len() + 13);
 
     let samples = env_usize("FEED_BENCH_SAMPLES", if measuring() { 2_000 } else { 20 });
     let (mut feed_t, mut plan_t, mut send_t, mut total_t) =
@@ -135,7 +133,11 @@ async fn main() {
         });
         let _sent = rpc.send_raw_transaction(&plan.backrun.raw).await.expect("sequencer takes it");
         let sent = Instant::now();
-        profit.get_or_insert((plan.opportunity.cycle.to_string(), plan.sim.profit, plan.sim.gas_used));
+        profit.get_or_insert((
+            plan.opportunity.cycle.to_string(),
+            plan.sim.profit,
+            plan.sim.gas_used,
+        ));
         // The first 20 runs warm up (connections, caches, the learned gas).
         if seq > 20 {
             feed_t.push(dequeued - sequenced.received_at);

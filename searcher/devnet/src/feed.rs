@@ -209,6 +209,7 @@ struct Client {
 impl Client {
     async fn serve(mut self, stream: TcpStream) {
         let mut requested: Option<u64> = None;
+        #[expect(clippy::result_large_err, reason = "tungstenite's handshake callback signature")]
         let callback = |request: &Request, response: Response| {
             requested = request
                 .headers()

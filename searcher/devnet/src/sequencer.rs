@@ -160,7 +160,10 @@ async fn handle(State(shared): State<Arc<Shared>>, body: axum::body::Bytes) -> i
     };
     let answer = match request.method.as_str() {
         "eth_sendRawTransaction" => submit(&shared, &request.params),
-        other => Err(RpcError::new(METHOD_NOT_FOUND, format!("the sequencer serves only eth_sendRawTransaction, not {other}"))),
+        other => Err(RpcError::new(
+            METHOD_NOT_FOUND,
+            format!("the sequencer serves only eth_sendRawTransaction, not {other}"),
+        )),
     };
     Json(match answer {
         Ok(hash) => response_ok(&request.id, hash),
@@ -183,7 +186,12 @@ fn submit(shared: &Shared, params: &Value) -> Result<B256, RpcError> {
     Ok(hash)
 }
 
-async fn rounds(anvil: DynProvider, config: SequencerConfig, shared: Arc<Shared>, feed: Arc<FeedServer>) {
+async fn rounds(
+    anvil: DynProvider,
+    config: SequencerConfig,
+    shared: Arc<Shared>,
+    feed: Arc<FeedServer>,
+) {
     let mut tick = tokio::time::interval(config.round);
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     let mut sequence_number = config.first_sequence_number;
@@ -211,12 +219,16 @@ async fn rounds(anvil: DynProvider, config: SequencerConfig, shared: Arc<Shared>
             let timestamp = std::time::SystemTime::now()
                 .duration_since(std::time::UNIX_EPOCH)
                 .map_or(0, |d| d.as_secs());
-            feed.publish(vec![sequenced_message(sequence_number, timestamp, l2_message(&accepted))]);
+            feed.publish(vec![sequenced_message(
+                sequence_number,
+                timestamp,
+                l2_message(&accepted),
+            )]);
             sequence_number += 1;
             shared.sequenced.fetch_add(accepted.len() as u64, Ordering::SeqCst);
             unmined = true;
         }
-        if unmined && round % u64::from(config.rounds_per_block.max(1)) == 0 {
+        if unmined && round.is_multiple_of(u64::from(config.rounds_per_block.max(1))) {
             match anvil.evm_mine(None).await {
                 Ok(_) => {
                     shared.blocks.fetch_add(1, Ordering::SeqCst);

@@ -150,7 +150,9 @@ impl Predictor {
             }
         };
         match &result {
-            Ok(p) => debug!(target: "searcher::predict", %tx_hash, head = head.number(), position = pending.applied, pools = p.pools.len(), "predicted on the pending block"),
+            Ok(p) => {
+                debug!(target: "searcher::predict", %tx_hash, head = head.number(), position = pending.applied, pools = p.pools.len(), "predicted on the pending block")
+            }
             Err(err) => {
                 m::skip(err.kind());
                 debug!(target: "searcher::predict", %tx_hash, head = head.number(), position = pending.applied, reason = err.kind().as_str(), %err, "dropped (pending block)");

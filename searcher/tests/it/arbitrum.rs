@@ -62,7 +62,8 @@ async fn take(rx: &mut mpsc::Receiver<SequencedTx>, n: usize) -> Vec<SequencedTx
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn two_feeds_dedup_gaps_and_reconnects() {
-    let (a, b) = (FeedServer::start().await.expect("feed a"), FeedServer::start().await.expect("feed b"));
+    let (a, b) =
+        (FeedServer::start().await.expect("feed a"), FeedServer::start().await.expect("feed b"));
     let (stop, shutdown) = watch::channel(false);
     let config = FeedConfig {
         urls: vec![a.url().to_owned(), b.url().to_owned()],
@@ -83,10 +84,14 @@ async fn two_feeds_dedup_gaps_and_reconnects() {
         want.extend(hashes.into_iter().map(|h| (seq, h)));
     }
     let got = take(&mut channels.txs, want.len()).await;
-    let got_ids: Vec<_> = got.iter().map(|t| (t.sequence_number, *t.tx.inner().tx_hash())).collect();
+    let got_ids: Vec<_> =
+        got.iter().map(|t| (t.sequence_number, *t.tx.inner().tx_hash())).collect();
     assert_eq!(got_ids, want);
     assert!(got.iter().all(|t| !t.late));
-    assert_eq!(got.iter().filter(|t| t.sequence_number == 100).map(|t| t.index).collect::<Vec<_>>(), [0, 1, 2]);
+    assert_eq!(
+        got.iter().filter(|t| t.sequence_number == 100).map(|t| t.index).collect::<Vec<_>>(),
+        [0, 1, 2]
+    );
     until("the second copies counted", || stats.snapshot().duplicates == 5).await;
     assert_eq!(stats.snapshot().messages, 5);
 
@@ -106,7 +111,8 @@ async fn two_feeds_dedup_gaps_and_reconnects() {
     b.publish(vec![m107]);
     let got = take(&mut channels.txs, 2).await;
     assert_eq!(got.iter().map(|t| *t.tx.inner().tx_hash()).collect::<Vec<_>>(), h107);
-    until("feed a reconnected", || a.connections() > connections && a.open_connections() == 1).await;
+    until("feed a reconnected", || a.connections() > connections && a.open_connections() == 1)
+        .await;
     until("the reconnect counted", || stats.snapshot().reconnects >= 1).await;
     // Only a publishes 108: the client hears it through the reconnected feed.
     let (m108, h108) = message(108, 1);

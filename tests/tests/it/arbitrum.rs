@@ -48,16 +48,18 @@ async fn next(rx: &mut mpsc::Receiver<SequencedTx>) -> SequencedTx {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sequencer_orders_by_priority_fee_publishes_and_mines_in_that_order() {
-    let Some(devnet) =
-        devnet_or_skip("arbitrum::sequencer_orders_by_priority_fee_publishes_and_mines_in_that_order")
-            .await
+    let Some(devnet) = devnet_or_skip(
+        "arbitrum::sequencer_orders_by_priority_fee_publishes_and_mines_in_that_order",
+    )
+    .await
     else {
         return;
     };
     let sequencer =
         DevSequencer::start(devnet.provider().clone(), SequencerConfig::default()).await.unwrap();
     let (_stop, shutdown) = watch::channel(false);
-    let config = FeedConfig { urls: vec![sequencer.feed_url().to_owned()], ..FeedConfig::default() };
+    let config =
+        FeedConfig { urls: vec![sequencer.feed_url().to_owned()], ..FeedConfig::default() };
     let (mut feed, _client) = FeedClient::spawn(config, shutdown);
     for _ in 0..500 {
         if sequencer.feed().open_connections() == 1 {
@@ -86,9 +88,7 @@ async fn sequencer_orders_by_priority_fee_publishes_and_mines_in_that_order() {
     for i in 0..4 {
         let tx = next(&mut feed.txs).await;
         assert_eq!(tx.index, i);
-        assert_eq!(tx.tx.signer(), devnet.address(Role::Trader(
-            [1, 2, 3, 0][i as usize]
-        )));
+        assert_eq!(tx.tx.signer(), devnet.address(Role::Trader([1, 2, 3, 0][i as usize])));
         seen.push((tx.sequence_number, *tx.tx.inner().tx_hash()));
     }
     assert!(seen.iter().all(|(seq, _)| *seq == seen[0].0), "one message: {seen:?}");
@@ -141,8 +141,10 @@ async fn second_victim_is_predicted_on_the_first_ones_post_state() {
     let test = "arbitrum::second_victim_is_predicted_on_the_first_ones_post_state";
     let Some(mut f) = Fixture::start(test).await else { return };
     let pool = f.pool("uniswap-v2", "WETH", "TKA");
-    let first = f.router02_swap("uniswap-v2", Role::Trader(0), ether(10), U256::ZERO, &["WETH", "TKA"]);
-    let second = f.router02_swap("uniswap-v2", Role::Trader(1), ether(7), U256::ZERO, &["WETH", "TKA"]);
+    let first =
+        f.router02_swap("uniswap-v2", Role::Trader(0), ether(10), U256::ZERO, &["WETH", "TKA"]);
+    let second =
+        f.router02_swap("uniswap-v2", Role::Trader(1), ether(7), U256::ZERO, &["WETH", "TKA"]);
     let first = f.send(first).await;
     let second = f.send(second).await;
 
@@ -197,7 +199,8 @@ async fn victim_from_the_feed_is_backrun_through_the_sequencer() {
     let sequencer =
         DevSequencer::start(devnet.provider().clone(), SequencerConfig::default()).await.unwrap();
     let (_stop, shutdown) = watch::channel(false);
-    let config = FeedConfig { urls: vec![sequencer.feed_url().to_owned()], ..FeedConfig::default() };
+    let config =
+        FeedConfig { urls: vec![sequencer.feed_url().to_owned()], ..FeedConfig::default() };
     let (mut feed, _client) = FeedClient::spawn(config, shutdown);
     for _ in 0..500 {
         if sequencer.feed().open_connections() == 1 {
@@ -252,20 +255,26 @@ async fn victim_from_the_feed_is_backrun_through_the_sequencer() {
     // Sequenced after the victim, in its block or the next.
     let mut backrun_receipt = None;
     for _ in 0..500 {
-        backrun_receipt = devnet.provider().get_transaction_receipt(plan.backrun.hash).await.unwrap();
+        backrun_receipt =
+            devnet.provider().get_transaction_receipt(plan.backrun.hash).await.unwrap();
         if backrun_receipt.is_some() {
             break;
         }
         tokio::time::sleep(Duration::from_millis(10)).await;
     }
     let backrun_receipt = backrun_receipt.expect("the backrun was mined");
-    let victim_receipt =
-        devnet.provider().get_transaction_receipt(*envelope.tx_hash()).await.unwrap().expect("victim mined");
+    let victim_receipt = devnet
+        .provider()
+        .get_transaction_receipt(*envelope.tx_hash())
+        .await
+        .unwrap()
+        .expect("victim mined");
     assert!(victim_receipt.status() && backrun_receipt.status(), "both succeeded");
     let (victim_block, backrun_block) =
         (victim_receipt.block_number.unwrap(), backrun_receipt.block_number.unwrap());
     assert!(
-        backrun_block == victim_block && backrun_receipt.transaction_index > victim_receipt.transaction_index
+        backrun_block == victim_block
+            && backrun_receipt.transaction_index > victim_receipt.transaction_index
             || backrun_block == victim_block + 1,
         "sequenced after the victim: victim {victim_block}/{:?}, backrun {backrun_block}/{:?}",
         victim_receipt.transaction_index,

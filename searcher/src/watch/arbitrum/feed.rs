@@ -463,7 +463,9 @@ impl Connection {
                 Err(_) => return SessionEnd::Lost("silent past the idle timeout".into()),
                 Ok(None) => return SessionEnd::Lost("closed".into()),
                 Ok(Some(Err(e))) => return SessionEnd::Lost(e.to_string()),
-                Ok(Some(Ok(Message::Close(_)))) => return SessionEnd::Lost("closed by the feed".into()),
+                Ok(Some(Ok(Message::Close(_)))) => {
+                    return SessionEnd::Lost("closed by the feed".into());
+                }
                 Ok(Some(Ok(Message::Text(text)))) => parse_frame(text.as_bytes()),
                 Ok(Some(Ok(Message::Binary(bytes)))) => parse_frame(&bytes),
                 Ok(Some(Ok(_))) => continue,

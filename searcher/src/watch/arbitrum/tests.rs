@@ -63,7 +63,12 @@ fn envelopes() -> Vec<TxEnvelope> {
             input: input.clone(),
         }),
         // Legacy without a chain id (pre-EIP-155, which Arbitrum still accepts).
-        sign(TxLegacy { chain_id: None, to: TxKind::Create, input: input.clone(), ..Default::default() }),
+        sign(TxLegacy {
+            chain_id: None,
+            to: TxKind::Create,
+            input: input.clone(),
+            ..Default::default()
+        }),
         sign(TxEip2930 {
             chain_id: CHAIN,
             nonce: 2,
@@ -216,7 +221,10 @@ fn heartbeats_and_unsigned_kinds_are_counted_skips() {
     let decoded = decode_l2(&batch(&[vec![6], tx.clone(), vec![0, 1, 2], vec![1, 9]]))
         .expect("skips do not void the batch");
     assert_eq!(decoded.txs.len(), 1);
-    assert_eq!(decoded.skips, vec![FeedSkip::Heartbeat, FeedSkip::UnsignedTx, FeedSkip::UnsignedTx]);
+    assert_eq!(
+        decoded.skips,
+        vec![FeedSkip::Heartbeat, FeedSkip::UnsignedTx, FeedSkip::UnsignedTx]
+    );
     assert_eq!(decode_l2(&[6]).map(|d| d.skips), Ok(vec![FeedSkip::Heartbeat]));
 }
 
@@ -255,13 +263,13 @@ fn a_batch_tail_that_is_not_a_segment_ends_the_batch() {
     let txs = envelopes();
     let (a, b) = (signed_msg(&txs[0]), signed_msg(&txs[3]));
     // Fewer than 8 length bytes.
-    let mut short = batch(&[a.clone()]);
+    let mut short = batch(std::slice::from_ref(&a));
     short.extend([0, 0, 0]);
     let decoded = decode_l2(&short).expect("the segments before stand");
     assert_eq!(hashes(&decoded), vec![*txs[0].tx_hash()]);
     assert_eq!(decoded.skips, vec![FeedSkip::BatchTrailingBytes]);
     // A length past the end: the segment and everything after it are dropped.
-    let mut long = batch(&[a.clone()]);
+    let mut long = batch(std::slice::from_ref(&a));
     long.extend(1_000u64.to_be_bytes());
     long.extend(&b);
     let decoded = decode_l2(&long).expect("the segments before stand");
@@ -269,10 +277,13 @@ fn a_batch_tail_that_is_not_a_segment_ends_the_batch() {
     assert_eq!(decoded.skips, vec![FeedSkip::BatchTrailingBytes]);
     // A length over Nitro's 256 KiB limit, and u64::MAX.
     for len in [256 * 1024 + 1, u64::MAX] {
-        let mut huge = batch(&[a.clone()]);
+        let mut huge = batch(std::slice::from_ref(&a));
         huge.extend(len.to_be_bytes());
         huge.extend(vec![0; 300 * 1024]);
-        assert_eq!(decode_l2(&huge).map(|d| (d.txs.len(), d.skips)), Ok((1, vec![FeedSkip::BatchTrailingBytes])));
+        assert_eq!(
+            decode_l2(&huge).map(|d| (d.txs.len(), d.skips)),
+            Ok((1, vec![FeedSkip::BatchTrailingBytes]))
+        );
     }
 }
 
@@ -283,8 +294,7 @@ fn a_signature_that_does_not_recover_skips_that_transaction_only() {
     // r = 0 is not a valid signature.
     let bad = Signature::new(U256::ZERO, U256::from(1), false);
     let forged: TxEnvelope = signed.tx().clone().into_signed(bad).into();
-    let decoded =
-        decode_l2(&batch(&[signed_msg(&forged), signed_msg(&txs[0])])).expect("decodes");
+    let decoded = decode_l2(&batch(&[signed_msg(&forged), signed_msg(&txs[0])])).expect("decodes");
     assert_eq!(hashes(&decoded), vec![*txs[0].tx_hash()]);
     assert_eq!(decoded.skips, vec![FeedSkip::BadSignature]);
 }

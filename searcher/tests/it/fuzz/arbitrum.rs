@@ -14,7 +14,8 @@ use serde_json::Value;
 use std::sync::LazyLock;
 
 /// The real Arbitrum One message (a batch of six transactions).
-const REAL_MESSAGE: &str = include_str!("../../../src/watch/arbitrum/testdata/arb1-seq241801449.json");
+const REAL_MESSAGE: &str =
+    include_str!("../../../src/watch/arbitrum/testdata/arb1-seq241801449.json");
 
 /// Field names of a feed frame.
 const FEED_KEYS: &[&str] = &[
@@ -83,8 +84,9 @@ static FRAME_SEEDS: LazyLock<Vec<Value>> = LazyLock::new(|| {
         m["sequenceNumber"] = (i as u64).into();
         m["message"]["message"]["header"]["kind"] = kind.into();
         let l2 = &L2_SEEDS[i % L2_SEEDS.len()];
-        let encoded = serde_json::to_value(searcher::watch::arbitrum::message::Base64Bytes(l2.clone()))
-            .expect("serialises");
+        let encoded =
+            serde_json::to_value(searcher::watch::arbitrum::message::Base64Bytes(l2.clone()))
+                .expect("serialises");
         m["message"]["message"]["l2Msg"] = encoded;
         frames.push(serde_json::json!({
             "version": 1,
@@ -153,29 +155,39 @@ fn check_l2(bytes: &[u8]) -> Result<(), TestCaseError> {
                 );
             }
             for skip in decoded.skips {
-                prop_assert!(matches!(
-                    skip,
-                    FeedSkip::Heartbeat
-                        | FeedSkip::UnsignedTx
-                        | FeedSkip::BatchTrailingBytes
-                        | FeedSkip::BadSignature
-                ), "{skip}");
+                prop_assert!(
+                    matches!(
+                        skip,
+                        FeedSkip::Heartbeat
+                            | FeedSkip::UnsignedTx
+                            | FeedSkip::BatchTrailingBytes
+                            | FeedSkip::BadSignature
+                    ),
+                    "{skip}"
+                );
             }
         }
-        Err(reason) => prop_assert!(matches!(
-            reason,
-            FeedSkip::EmptyL2Message
-                | FeedSkip::UnsupportedL2Kind
-                | FeedSkip::BatchTooDeep
-                | FeedSkip::BadTx
-                | FeedSkip::UnsupportedTxType
-        ), "{reason}"),
+        Err(reason) => prop_assert!(
+            matches!(
+                reason,
+                FeedSkip::EmptyL2Message
+                    | FeedSkip::UnsupportedL2Kind
+                    | FeedSkip::BatchTooDeep
+                    | FeedSkip::BadTx
+                    | FeedSkip::UnsupportedTxType
+            ),
+            "{reason}"
+        ),
     }
     Ok(())
 }
 
+/// What the searcher reads of a message: sequence number, kind, sender, L1 block, timestamp,
+/// `l2Msg`, delayed messages read.
+type Typed = (u64, u8, Address, u64, u64, Vec<u8>, u64);
+
 /// What the searcher reads of each message.
-fn typed(messages: &[BroadcastFeedMessage]) -> Vec<(u64, u8, Address, u64, u64, Vec<u8>, u64)> {
+fn typed(messages: &[BroadcastFeedMessage]) -> Vec<Typed> {
     messages
         .iter()
         .map(|m| {
