@@ -1,6 +1,7 @@
 //! The Arbitrum feed client against two local feed servers speaking the real protocol
 //! (`searcher_devnet::feed`): first copy wins, duplicates dropped, a message no feed sent is a
-//! gap (and delivered late if it turns up), a cut feed reconnects and the client goes on.
+//! gap (and delivered late if it turns up), a cut feed reconnects and the client goes on; a
+//! silent feed is redialled after the idle timeout; a full consumer channel drops and counts.
 
 use alloy::{
     consensus::{SignableTransaction, TxEip1559, TxEnvelope},
@@ -154,4 +155,59 @@ async fn two_feeds_dedup_gaps_and_reconnects() {
 
     stop.send_replace(true);
     tokio::time::timeout(Duration::from_secs(5), handle).await.expect("stops").expect("no panic");
+}
+
+/// A feed that accepts and then says nothing (not even a ping) is redialled after the idle
+/// timeout, again and again.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_silent_feed_is_redialled() {
+    use std::sync::{
+        Arc,
+        atomic::{AtomicUsize, Ordering},
+    };
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("binds");
+    let url = format!("ws://{}", listener.local_addr().expect("addr"));
+    let accepted = Arc::new(AtomicUsize::new(0));
+    let counter = accepted.clone();
+    tokio::spawn(async move {
+        while let Ok((stream, _)) = listener.accept().await {
+            counter.fetch_add(1, Ordering::SeqCst);
+            tokio::spawn(async move {
+                // Handshake, then hold the connection open in silence.
+                let ws = tokio_tungstenite::accept_async(stream).await;
+                tokio::time::sleep(Duration::from_secs(30)).await;
+                drop(ws);
+            });
+        }
+    });
+    let (stop, shutdown) = watch::channel(false);
+    let config = FeedConfig {
+        urls: vec![url],
+        idle_timeout: Duration::from_millis(150),
+        ..FeedConfig::default()
+    };
+    let (channels, handle) = FeedClient::spawn(config, shutdown);
+    until("three connections", || accepted.load(Ordering::SeqCst) >= 3).await;
+    until("reconnects counted", || channels.stats.snapshot().reconnects >= 2).await;
+    stop.send_replace(true);
+    tokio::time::timeout(Duration::from_secs(5), handle).await.expect("stops").expect("no panic");
+}
+
+/// A consumer that does not read: the bounded channel fills and the rest is counted
+/// `consumer_full`; the feed never waits.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_full_consumer_channel_drops_and_counts() {
+    let server = FeedServer::start().await.expect("feed");
+    let (_stop, shutdown) = watch::channel(false);
+    let config =
+        FeedConfig { urls: vec![server.url().to_owned()], capacity: 2, ..FeedConfig::default() };
+    let (mut channels, _handle) = FeedClient::spawn(config, shutdown);
+    until("connected", || server.open_connections() == 1).await;
+    let (m, hashes) = message(1, 5);
+    server.publish(vec![m]);
+    until("five decoded", || channels.stats.snapshot().txs == 5).await;
+    until("three dropped", || channels.stats.snapshot().skips == 3).await;
+    let got = take(&mut channels.txs, 2).await;
+    assert_eq!(got.iter().map(|t| *t.tx.inner().tx_hash()).collect::<Vec<_>>(), hashes[..2]);
+    assert!(channels.txs.try_recv().is_err(), "nothing else queued");
 }
