@@ -14,7 +14,7 @@
 //!   Nitro does): the segments before it stand and the tail is counted.
 //!
 //! Every input yields either transactions and counted skips or one skip reason: nothing panics
-//! (property test in `tests/it/arbitrum.rs`).
+//! (property tests in `tests/it/fuzz/arbitrum.rs`).
 
 use alloy::{
     consensus::{

@@ -91,7 +91,7 @@ pub struct L1IncomingMessage {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct L1IncomingMessageHeader {
-    /// The message kind ([`super::MessageKind`]).
+    /// The message kind ([`super::decode::MessageKind`]).
     pub kind: u8,
     /// Who sent it (the sequencer's alias for sequenced messages).
     pub sender: Address,
