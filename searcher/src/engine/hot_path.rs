@@ -17,7 +17,7 @@ use crate::{
     },
     market::pool::PoolKind,
     metrics::{self as m, DecodeSkip, ExecSkip, StageName, StageTimer},
-    predict::{PendingBlock, PredictError, Prediction},
+    predict::{PredictError, Prediction},
     sim::SimOutcome,
     state::{HeadState, tx_env},
     store::bundles::{OpportunityRecord, Route, RouteHop},
@@ -139,11 +139,13 @@ impl Inner {
 
     /// The hot path for one transaction read from the Arbitrum sequencer feed: predicted on
     /// the pending block (everything sequenced since the head), which is replaced first when
-    /// the engine's head has moved on (the block arrived).
+    /// the engine's head has moved on (the block arrived). Reached only through the
+    /// `test-utils` hook until the feed is a source of `Engine::run`.
+    #[cfg(any(test, feature = "test-utils"))]
     pub(super) fn plan_sequenced(
         &self,
         tx: &Recovered<TxEnvelope>,
-        pending: &mut PendingBlock,
+        pending: &mut crate::predict::PendingBlock,
     ) -> Result<Plan, NoPlan> {
         let total = StageTimer::start(StageName::Total);
         let victim_raw = {

@@ -238,15 +238,26 @@ async fn victim_from_the_feed_is_backrun_through_the_sequencer() {
     // Read from the feed, planned on the pending block, sent to the sequencer.
     let sequenced = next(&mut feed.txs).await;
     assert_eq!(sequenced.tx.inner().tx_hash(), envelope.tx_hash());
-    let mut pending = engine.pending_block();
-    let plan = {
+    // A cold state read may time out when the machine is overloaded (the state cache's 2 s
+    // fetch timeout): that reason is retryable, and the retry runs on a fresh pending block.
+    let mut plan = None;
+    for _ in 0..3 {
         let engine = engine.clone();
         let tx = sequenced.tx.clone();
-        tokio::task::spawn_blocking(move || engine.plan_sequenced(&tx, &mut pending))
+        let mut pending = engine.pending_block();
+        match tokio::task::spawn_blocking(move || engine.plan_sequenced(&tx, &mut pending))
             .await
             .unwrap()
-            .expect("the victim yields a backrun")
-    };
+        {
+            Ok(p) => {
+                plan = Some(p);
+                break;
+            }
+            Err(searcher::engine::NoPlan::Dropped("state_fetch")) => continue,
+            Err(other) => panic!("the victim yields no backrun: {other:?}"),
+        }
+    }
+    let plan = plan.expect("a backrun within three tries (state reads kept timing out)");
     let backrun: alloy::consensus::TxEnvelope =
         alloy::eips::eip2718::Decodable2718::decode_2718_exact(&plan.backrun.raw).unwrap();
     let executor = backrun.to().expect("a call to the executor");
