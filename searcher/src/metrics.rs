@@ -7,6 +7,7 @@
 //! | --- | --- |
 //! | `searcher_stage_*`, `searcher_skips_*`, `searcher_errors_*`, `searcher_channel_*`, `searcher_head_*`, `searcher_candidates_*`, `searcher_sim_*`, `searcher_bundles_sent_*`, `searcher_landed_*`, `searcher_realised_*`, `searcher_gas_*` | this module (the engine) |
 //! | `searcher_watch_*` | [`crate::watch::metrics`] |
+//! | `searcher_feed_*` | [`crate::watch::arbitrum::metrics`] |
 //! | `searcher_state_*` | [`crate::state::metrics`] |
 //! | `searcher_market_*` | [`crate::market::metrics`] |
 //! | `searcher_store_*` | [`crate::store::writer`] |
@@ -102,6 +103,7 @@ pub fn describe() {
     );
     describe_counter!(GAS_SPENT_TOTAL, Unit::Count, "Gas used by landed backruns");
     crate::watch::metrics::describe();
+    crate::watch::arbitrum::metrics::describe();
     crate::state::metrics::describe();
     crate::market::metrics::describe();
     crate::store::writer::describe();
@@ -374,6 +376,7 @@ pub fn glossary() -> String {
     rows::<ExecSkip>(&mut out);
     rows::<SimSkip>(&mut out);
     rows::<SendSkip>(&mut out);
+    rows::<crate::watch::arbitrum::FeedSkip>(&mut out);
     for r in crate::watch::DropReason::ALL {
         out.push_str(&format!("| `watch` | `{}` | {} |\n", r.as_str(), r.help()));
     }

@@ -15,8 +15,10 @@
 pub mod abi;
 mod artifacts;
 mod deploy;
+pub mod feed;
 pub mod fixtures;
 pub mod relay;
+pub mod sequencer;
 pub mod setup;
 pub mod toolchain;
 pub mod traffic;

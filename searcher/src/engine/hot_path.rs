@@ -132,15 +132,65 @@ impl Inner {
             let _t = StageTimer::start(StageName::Decode);
             decode(tx, self.chain_id)?
         };
+        self.plan_predicted(total, &recovered, victim_raw, |head, lookup| {
+            self.predictor.predict(head, &recovered, lookup)
+        })
+    }
+
+    /// The hot path for one transaction read from the Arbitrum sequencer feed: predicted on
+    /// the pending block (everything sequenced since the head), which is replaced first when
+    /// the engine's head has moved on (the block arrived). Reached only through the
+    /// `test-utils` hook until the feed is a source of `Engine::run`.
+    #[cfg(any(test, feature = "test-utils"))]
+    pub(super) fn plan_sequenced(
+        &self,
+        tx: &Recovered<TxEnvelope>,
+        pending: &mut crate::predict::PendingBlock,
+    ) -> Result<Plan, NoPlan> {
+        let total = StageTimer::start(StageName::Total);
+        let victim_raw = {
+            let _t = StageTimer::start(StageName::Decode);
+            if let Err(r) = decode_filter(tx.inner(), self.chain_id) {
+                m::skip(r);
+                // Not a victim, but sequenced: the next transactions run after it.
+                let head = self.state.head();
+                if pending.head().info().hash != head.info().hash {
+                    pending.reset(head);
+                }
+                if let Err(err) = self.predictor.apply_sequenced(pending, tx) {
+                    debug!(target: "searcher::engine", tx = %tx.tx_hash(), %err, "sequenced transaction not applied");
+                }
+                return Err(NoPlan::Dropped(r.as_str()));
+            }
+            Bytes::from(tx.inner().encoded_2718())
+        };
+        self.plan_predicted(total, tx, victim_raw, |head, lookup| {
+            if pending.head().info().hash != head.info().hash {
+                pending.reset(head.clone());
+            }
+            self.predictor.predict_sequenced(pending, tx, lookup)
+        })
+    }
+
+    /// From the prediction on: strategy, then exec ⇄ sim and sign for each candidate until one
+    /// is proven. `predict` runs under the market's read guard, on the current head.
+    fn plan_predicted(
+        &self,
+        total: StageTimer,
+        recovered: &Recovered<TxEnvelope>,
+        victim_raw: Bytes,
+        predict: impl FnOnce(
+            &std::sync::Arc<HeadState>,
+            &dyn crate::predict::PoolLookup,
+        ) -> Result<Prediction, PredictError>,
+    ) -> Result<Plan, NoPlan> {
         // The read guard covers predict and strategy only: `candidates` is owned.
         let (head, prediction, candidates, next_base_fee) = {
             let market = self.market.blocking_read();
             // Read under the guard: the head task publishes state and market together.
             let head = self.state.head();
             let lookup = |a: Address| market.pool_by_address(a).map(|p| p.pool.kind.protocol());
-            let prediction = self
-                .predictor
-                .predict(&head, &recovered, &lookup)
+            let prediction = predict(&head, &lookup)
                 .map_err(|e: PredictError| NoPlan::Dropped(e.kind().as_str()))?;
             self.stats.victim();
             let next_base_fee = u128::from(head.info().next_base_fee(head.chain().base_fee_params));
@@ -171,7 +221,7 @@ impl Inner {
                 backrun_hash: None,
                 status: String::new(),
             };
-            match self.prove(&head, &recovered, &prediction, &candidate, next_base_fee) {
+            match self.prove(&head, recovered, &prediction, &candidate, next_base_fee) {
                 Ok((backrun, sim, bid)) => {
                     record.simulated_profit = Some(gross_of(&sim, &bid));
                     record.gas_used = Some(sim.gas_used);

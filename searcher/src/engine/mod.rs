@@ -223,6 +223,23 @@ impl Engine {
         self.inner.plan(tx)
     }
 
+    /// Runs the hot path for one transaction read from the Arbitrum sequencer feed, on
+    /// `pending` (replaced first if the head has moved on), without sending anything. Blocking
+    /// (revm); for tests and benchmarks until the feed is wired into [`Engine::run`].
+    #[cfg(any(test, feature = "test-utils"))]
+    pub fn plan_sequenced(
+        &self,
+        tx: &alloy::consensus::transaction::Recovered<alloy::consensus::TxEnvelope>,
+        pending: &mut crate::predict::PendingBlock,
+    ) -> Result<Plan, NoPlan> {
+        self.inner.plan_sequenced(tx, pending)
+    }
+
+    /// An empty pending block on the engine's current head, for [`Engine::plan_sequenced`].
+    pub fn pending_block(&self) -> crate::predict::PendingBlock {
+        crate::predict::PendingBlock::new(self.inner.state.head(), None)
+    }
+
     /// Forgets the execution gas learned per cycle, so the next plan of any cycle takes the
     /// first-sight path (for benchmarks).
     #[cfg(any(test, feature = "test-utils"))]

@@ -14,9 +14,11 @@
 //! [`PredictError::kind`]; every call's latency in `searcher_stage_seconds{stage="predict"}`.
 
 mod error;
+mod pending;
 mod pools;
 
 pub use error::{PredictError, PredictSkip};
+pub use pending::PendingBlock;
 pub use pools::{PoolLookup, PredictedState, Protocol, TouchedPool};
 
 use crate::{
@@ -170,39 +172,55 @@ impl Predictor {
 
         let block = head.next_block_env(self.beneficiary);
         let mut evm = head.evm(block.clone());
-        let outcome = evm.transact(tx_env(tx)).map_err(|err| match err {
-            EVMError::Database(err) => PredictError::State(err),
-            other => PredictError::Invalid(other.to_string()),
-        })?;
-        let (gas_used, logs) = match outcome.result {
-            ExecutionResult::Success { gas, logs, .. } => (gas.tx_gas_used(), logs),
-            ExecutionResult::Revert { gas, output, .. } => {
-                return Err(PredictError::Reverted { gas_used: gas.tx_gas_used(), output });
-            }
-            ExecutionResult::Halt { reason: HaltReason::OutOfGas(_), gas, .. } => {
-                return Err(PredictError::OutOfGas { gas_used: gas.tx_gas_used() });
-            }
-            ExecutionResult::Halt { reason, .. } => return Err(PredictError::Halted { reason }),
-        };
-
-        let (mut touched, reread) = pools::touched_pools(&logs, lookup);
+        let outcome = evm.transact(tx_env(tx)).map_err(invalid)?;
         let changes = Arc::new(outcome.state);
-        if !reread.is_empty() {
-            evm.commit((*changes).clone());
-            for pool in reread {
-                let state = read_v3(&mut evm, pool)?;
-                match touched.iter_mut().find(|p| p.address == pool) {
-                    Some(entry) => entry.state = state,
-                    None => touched.push(TouchedPool { address: pool, state }),
-                }
-            }
-        }
-        if touched.is_empty() {
-            return Err(PredictError::Untracked { gas_used });
-        }
+        let (gas_used, touched) = touched(&mut evm, outcome.result, &changes, lookup)?;
         let victim_state = VictimState { head_hash: head.info().hash, block, changes };
         Ok(Prediction { tx_hash, head: head.number(), gas_used, pools: touched, victim_state })
     }
+}
+
+/// A transaction revm refused (or a state read that failed): nothing ran.
+fn invalid<E: std::fmt::Display>(err: EVMError<crate::state::StateError, E>) -> PredictError {
+    match err {
+        EVMError::Database(err) => PredictError::State(err),
+        other => PredictError::Invalid(other.to_string()),
+    }
+}
+
+/// The gas a transaction used and the tracked pools it moved, from its execution result
+/// (`changes`, its state changes, are committed to `evm` when a V3 pool must be read again).
+fn touched(
+    evm: &mut HeadEvm<'_>,
+    result: ExecutionResult,
+    changes: &Arc<EvmState>,
+    lookup: &dyn PoolLookup,
+) -> Result<(u64, Vec<TouchedPool>), PredictError> {
+    let (gas_used, logs) = match result {
+        ExecutionResult::Success { gas, logs, .. } => (gas.tx_gas_used(), logs),
+        ExecutionResult::Revert { gas, output, .. } => {
+            return Err(PredictError::Reverted { gas_used: gas.tx_gas_used(), output });
+        }
+        ExecutionResult::Halt { reason: HaltReason::OutOfGas(_), gas, .. } => {
+            return Err(PredictError::OutOfGas { gas_used: gas.tx_gas_used() });
+        }
+        ExecutionResult::Halt { reason, .. } => return Err(PredictError::Halted { reason }),
+    };
+    let (mut touched, reread) = pools::touched_pools(&logs, lookup);
+    if !reread.is_empty() {
+        evm.commit((**changes).clone());
+        for pool in reread {
+            let state = read_v3(evm, pool)?;
+            match touched.iter_mut().find(|p| p.address == pool) {
+                Some(entry) => entry.state = state,
+                None => touched.push(TouchedPool { address: pool, state }),
+            }
+        }
+    }
+    if touched.is_empty() {
+        return Err(PredictError::Untracked { gas_used });
+    }
+    Ok((gas_used, touched))
 }
 
 /// A V3 pool's `slot0()` and `liquidity()` on the EVM's current state.

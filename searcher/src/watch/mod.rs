@@ -6,7 +6,10 @@
 //!   no source blocks another, and the connection's state; owns reconnection (its own backoff)
 //!   and counts every event it drops, by reason.
 //! - `metrics`: the `searcher_watch_*` metrics.
+//! - [`arbitrum`]: the Arbitrum sequencer feed, a source of its own (its own connections,
+//!   channel and `searcher_feed_*` metrics).
 
+pub mod arbitrum;
 pub mod metrics;
 pub mod node;
 pub mod stream;

@@ -7,11 +7,15 @@
 //! The decode stage's filter is crate-private; its hostile transactions are fuzzed by a unit
 //! test in `engine/tests.rs`, and `apply_log` by one in `market/sync/fuzz.rs`.
 //!
+//! The Arbitrum feed's frames and L2 messages are fuzzed in [`arbitrum`].
+//!
 //! `FUZZ_CASES` sets the inputs per test (see `hostile.rs`); the full run is
 //! `FUZZ_CASES=1000000 cargo test --release -p searcher --test it fuzz`.
 
 #[path = "../../../bundles/tests/it/hostile.rs"]
 mod hostile;
+
+mod arbitrum;
 
 use alloy::{
     consensus::{

@@ -3,5 +3,6 @@
 
 #![expect(clippy::print_stderr, reason = "a test that skips says why on stderr")]
 
+mod arbitrum;
 mod differential;
 mod fuzz;

@@ -7,6 +7,7 @@
     reason = "the whole binary is test code, helpers included"
 )]
 
+mod arbitrum;
 mod demo;
 mod devnet;
 mod differential;
