@@ -3,9 +3,10 @@
 //! where a pool's state lives in the PoolManager's storage ([`slots`]), how its words decode,
 //! and [`load_v4_pool`], which reads a pool through `extsload` in batched `eth_call`s.
 //!
-//! Not yet here: discovery from `Initialize` logs, a [`crate::market::PoolKind`] for V4 pools
-//! and their per-block sync (issue 13); [`V4PoolState`] already applies `Swap` and
-//! `ModifyLiquidity` events.
+//! [`decode_initialize`] turns the PoolManager's `Initialize` log into the key, checked against
+//! the log's indexed id, and the pool's [`HooksPolicy`]. Not yet here (issue 13): wiring these
+//! into discovery, a [`crate::market::PoolKind`] for V4 pools and their per-block sync;
+//! [`V4PoolState`] already applies `Swap` and `ModifyLiquidity` events.
 //!
 //! One PoolManager holds every pool; the `pools` mapping sits at slot 6 and a pool's
 //! `Pool.State` at `keccak256(abi.encodePacked(poolId, uint256(6)))`:
@@ -151,6 +152,85 @@ impl HooksPolicy {
             Self::SwapHook { permissions }
         }
     }
+}
+
+/// A V4 pool as its `Initialize` log announces it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct V4Initialized {
+    /// The key, from the log's fields.
+    pub key: PoolKey,
+    /// `keccak256(abi.encode(key))`, equal to the log's indexed id.
+    pub id: B256,
+    /// Whether it may be priced natively.
+    pub policy: HooksPolicy,
+    /// The initial `sqrtPriceX96`.
+    pub sqrt_price_x96: U256,
+    /// The initial tick.
+    pub tick: i32,
+}
+
+/// Why an `Initialize` log was not accepted.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum InitializeRefused {
+    /// Not the PoolManager's `Initialize` event.
+    #[error("not an Initialize log")]
+    NotInitialize,
+    /// The log does not decode as `Initialize`.
+    #[error("undecodable Initialize log: {0}")]
+    Undecodable(String),
+    /// The log's indexed id is not the hash of its key: not the v4-core PoolManager's log.
+    #[error("Initialize id {logged} is not the key's hash {computed}")]
+    IdMismatch {
+        /// The indexed id.
+        logged: B256,
+        /// `keccak256(abi.encode(key))`.
+        computed: B256,
+    },
+    /// A key the PoolManager cannot initialize (currencies out of order, a tick spacing
+    /// outside `1..=32767`, an LP fee above 100% without the dynamic flag).
+    #[error("impossible pool key: {0}")]
+    ImpossibleKey(&'static str),
+}
+
+/// Decodes a PoolManager `Initialize` log (the caller checks it was emitted by the configured
+/// PoolManager). Never panics; a refused log is the caller's to count.
+pub fn decode_initialize(
+    log: &alloy::primitives::Log,
+) -> std::result::Result<V4Initialized, InitializeRefused> {
+    use crate::abi::IPoolManager::Initialize;
+    use alloy::sol_types::SolEvent;
+    if log.topics().first() != Some(&Initialize::SIGNATURE_HASH) {
+        return Err(InitializeRefused::NotInitialize);
+    }
+    let ev =
+        Initialize::decode_log(log).map_err(|e| InitializeRefused::Undecodable(e.to_string()))?;
+    let key = PoolKey {
+        currency0: ev.currency0,
+        currency1: ev.currency1,
+        fee: ev.fee.to::<u32>(),
+        tick_spacing: i32::try_from(ev.tickSpacing).unwrap_or(0),
+        hooks: ev.hooks,
+    };
+    if key.currency0 >= key.currency1 {
+        return Err(InitializeRefused::ImpossibleKey("currency0 >= currency1"));
+    }
+    if !(1..=i32::from(i16::MAX)).contains(&key.tick_spacing) {
+        return Err(InitializeRefused::ImpossibleKey("tick spacing outside 1..=32767"));
+    }
+    if !key.is_dynamic_fee() && key.fee > crate::market::math::v4::MAX_SWAP_FEE {
+        return Err(InitializeRefused::ImpossibleKey("LP fee above 100%"));
+    }
+    let id = key.id();
+    if id != ev.id {
+        return Err(InitializeRefused::IdMismatch { logged: ev.id, computed: id });
+    }
+    Ok(V4Initialized {
+        key,
+        id,
+        policy: HooksPolicy::of(&key),
+        sqrt_price_x96: U256::from(ev.sqrtPriceX96),
+        tick: i32::try_from(ev.tick).unwrap_or(0),
+    })
 }
 
 /// Storage slots of a pool's state in the PoolManager (`StateLibrary`).
@@ -424,6 +504,109 @@ mod tests {
         // Bits above the 14 are not permissions.
         key.hooks = address!("0x000000000000000000000000000000000000c000");
         assert_eq!(hook_permissions(key.hooks), 0);
+    }
+
+    fn initialize_log(key: &PoolKey, id: B256) -> alloy::primitives::Log {
+        use crate::abi::IPoolManager::Initialize;
+        use alloy::primitives::aliases::{I24, U24, U160};
+        use alloy::sol_types::SolEvent;
+        let ev = Initialize {
+            id,
+            currency0: key.currency0,
+            currency1: key.currency1,
+            fee: U24::from(key.fee),
+            tickSpacing: I24::try_from(key.tick_spacing).unwrap(),
+            hooks: key.hooks,
+            sqrtPriceX96: U160::from(1u128 << 96),
+            tick: I24::ZERO,
+        };
+        alloy::primitives::Log { address: Address::ZERO, data: ev.encode_log_data() }
+    }
+
+    #[test]
+    fn initialize_logs_decode_or_are_refused() {
+        let key = PoolKey {
+            currency0: Address::ZERO,
+            currency1: Address::with_last_byte(7),
+            fee: DYNAMIC_FEE_FLAG,
+            tick_spacing: 10,
+            hooks: address!("0x0000000000000000000000000000000000000080"),
+        };
+        let ok = decode_initialize(&initialize_log(&key, key.id())).unwrap();
+        assert_eq!((ok.key, ok.id, ok.tick), (key, key.id(), 0));
+        assert_eq!(ok.policy, HooksPolicy::SwapHook { permissions: 0x80 });
+        assert_eq!(ok.sqrt_price_x96, U256::from(1u128 << 96));
+        assert!(matches!(
+            decode_initialize(&initialize_log(&key, B256::ZERO)),
+            Err(InitializeRefused::IdMismatch { .. })
+        ));
+        let flipped = PoolKey { currency0: key.currency1, currency1: key.currency0, ..key };
+        assert!(matches!(
+            decode_initialize(&initialize_log(&flipped, flipped.id())),
+            Err(InitializeRefused::ImpossibleKey(_))
+        ));
+        let mut truncated = initialize_log(&key, key.id());
+        truncated.data = alloy::primitives::LogData::new_unchecked(
+            truncated.data.topics().to_vec(),
+            truncated.data.data.slice(..40),
+        );
+        assert!(matches!(decode_initialize(&truncated), Err(InitializeRefused::Undecodable(_))));
+        let other = alloy::primitives::Log::new_unchecked(
+            Address::ZERO,
+            vec![B256::ZERO],
+            Default::default(),
+        );
+        assert_eq!(decode_initialize(&other), Err(InitializeRefused::NotInitialize));
+    }
+
+    /// Hostile logs: random topics and data, and valid logs with random bytes changed; the
+    /// decoder answers every one without panicking.
+    #[test]
+    fn hostile_initialize_logs_never_panic() {
+        use alloy::sol_types::SolEvent;
+        let mut x: u64 = 0x5eed_0013;
+        let mut next = move || {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x
+        };
+        let key = PoolKey {
+            currency0: Address::ZERO,
+            currency1: Address::with_last_byte(9),
+            fee: 3000,
+            tick_spacing: 60,
+            hooks: Address::ZERO,
+        };
+        let valid = initialize_log(&key, key.id());
+        for _ in 0..20_000 {
+            let mut topics = valid.data.topics().to_vec();
+            let mut data = valid.data.data.to_vec();
+            match next() % 4 {
+                0 => {
+                    let at = (next() % data.len() as u64) as usize;
+                    data[at] = next() as u8;
+                }
+                1 => data.truncate((next() % (data.len() as u64 + 1)) as usize),
+                2 => {
+                    let t = (next() % topics.len() as u64) as usize;
+                    let mut word = topics[t].0;
+                    word[(next() % 32) as usize] ^= 1 << (next() % 8);
+                    topics[t] = B256::from(word);
+                }
+                _ => {
+                    topics.truncate((next() % 5) as usize);
+                    data = (0..next() % 400).map(|_| next() as u8).collect();
+                    if next() % 2 == 0 && !topics.is_empty() {
+                        topics[0] = crate::abi::IPoolManager::Initialize::SIGNATURE_HASH;
+                    }
+                }
+            }
+            let log = alloy::primitives::Log::new_unchecked(Address::ZERO, topics, data.into());
+            if let Ok(ok) = decode_initialize(&log) {
+                assert_eq!(ok.id, ok.key.id());
+            }
+        }
     }
 
     #[test]

@@ -12,6 +12,9 @@
 //! math refuses. After each block every pool is read again through `extsload` at that block
 //! and must equal the shadow, which only the block's `Swap` and `ModifyLiquidity` events moved.
 //!
+//! Before the swaps, the PoolManager's `Initialize` logs must decode (`market::v4`) into the
+//! devnet's pool keys and ids.
+//!
 //! `V4_DEVNET_DIFF_SWAPS` sets the number of swaps (default 300, the CI count; the long run:
 //! `V4_DEVNET_DIFF_SWAPS=10000`).
 
@@ -31,7 +34,7 @@ use searcher::{
     market::{
         TickWindowPolicy,
         math::{V4PoolState, v3::tick_math},
-        v4::{PoolKey, V4Load, load_v4_pool},
+        v4::{HooksPolicy, PoolKey, V4Load, decode_initialize, load_v4_pool},
     },
 };
 use searcher_devnet::{
@@ -137,6 +140,23 @@ async fn native_v4_math_equals_every_swap_of_the_real_pool_manager() {
     assert!(v4.pools.len() >= 3, "devnet V4 pools: {:?}", v4.pools);
     assert!(v4.pools.iter().any(DevV4Pool::is_native));
     assert!(v4.pools.iter().any(|p| p.protocol_fee != 0));
+
+    // The PoolManager's own Initialize logs decode into the devnet's keys, hookless.
+    let filter = alloy::rpc::types::Filter::new()
+        .address(manager)
+        .event_signature(IPoolManager::Initialize::SIGNATURE_HASH)
+        .from_block(0);
+    let announced: Vec<_> = ipc
+        .get_logs(&filter)
+        .await
+        .unwrap()
+        .iter()
+        .map(|log| decode_initialize(&log.inner).expect("a real Initialize log decodes"))
+        .collect();
+    assert_eq!(announced.len(), v4.pools.len());
+    for (a, p) in announced.iter().zip(&v4.pools) {
+        assert_eq!((a.id, a.key, a.policy), (p.id, market_key(p), HooksPolicy::Native));
+    }
 
     let head = ipc.get_block_by_number(Default::default()).await.unwrap().unwrap().header.hash;
     let mut shadow: HashMap<B256, V4PoolState> = HashMap::new();
