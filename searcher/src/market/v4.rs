@@ -6,7 +6,11 @@
 //! [`decode_initialize`] turns the PoolManager's `Initialize` log into the key, checked against
 //! the log's indexed id, and the pool's [`HooksPolicy`]. Not yet here (issue 13): wiring these
 //! into discovery, a [`crate::market::PoolKind`] for V4 pools and their per-block sync;
-//! [`V4PoolState`] already applies `Swap` and `ModifyLiquidity` events.
+//! [`V4PoolState`] already applies `Swap` and `ModifyLiquidity` events. Two facts for that
+//! sync: a `Swap` event's `fee` is the swap fee (LP plus protocol fee), not `slot0.lpFee`; and
+//! `updateDynamicLPFee` and `setProtocolFee` change `slot0` without a pool event of their own
+//! (`setProtocolFee` emits `ProtocolFeeUpdated(id, fee)`; a dynamic LP fee set by a hook emits
+//! nothing), so a dynamic-fee pool's `slot0` must be re-read after any block that touched it.
 //!
 //! One PoolManager holds every pool; the `pools` mapping sits at slot 6 and a pool's
 //! `Pool.State` at `keccak256(abi.encodePacked(poolId, uint256(6)))`:
