@@ -158,6 +158,65 @@ sol! {
         ) external returns (int256 amount0, int256 amount1);
     }
 
+    /// Uniswap V4's singleton: the events that announce and move its pools, the pool key and
+    /// `extsload`, through which its storage is read (see `market::v4`).
+    #[sol(rpc)]
+    interface IPoolManager {
+        struct PoolKey {
+            address currency0;
+            address currency1;
+            uint24 fee;
+            int24 tickSpacing;
+            address hooks;
+        }
+        struct ModifyLiquidityParams {
+            int24 tickLower;
+            int24 tickUpper;
+            int256 liquidityDelta;
+            bytes32 salt;
+        }
+        struct SwapParams {
+            bool zeroForOne;
+            int256 amountSpecified;
+            uint160 sqrtPriceLimitX96;
+        }
+        event Initialize(
+            bytes32 indexed id,
+            address indexed currency0,
+            address indexed currency1,
+            uint24 fee,
+            int24 tickSpacing,
+            address hooks,
+            uint160 sqrtPriceX96,
+            int24 tick
+        );
+        event ModifyLiquidity(
+            bytes32 indexed id,
+            address indexed sender,
+            int24 tickLower,
+            int24 tickUpper,
+            int256 liquidityDelta,
+            bytes32 salt
+        );
+        event Swap(
+            bytes32 indexed id,
+            address indexed sender,
+            int128 amount0,
+            int128 amount1,
+            uint160 sqrtPriceX96,
+            uint128 liquidity,
+            int24 tick,
+            uint24 fee
+        );
+        function initialize(PoolKey memory key, uint160 sqrtPriceX96) external returns (int24 tick);
+        function extsload(bytes32 slot) external view returns (bytes32 value);
+        function extsload(bytes32 startSlot, uint256 nSlots) external view returns (bytes32[] memory values);
+        function extsload(bytes32[] calldata slots) external view returns (bytes32[] memory values);
+        function setProtocolFeeController(address controller) external;
+        function setProtocolFee(PoolKey memory key, uint24 newProtocolFee) external;
+        function updateDynamicLPFee(PoolKey memory key, uint24 newDynamicLPFee) external;
+    }
+
     /// The executor's ABI surface (its hot path takes packed programs, see
     /// `exec::calldata`); these are the owner's views and the sweep.
     #[sol(rpc)]

@@ -1,5 +1,6 @@
 //! `sol!` bindings the devnet alone needs: the routers its traffic swaps through, the V3
-//! position manager its fixtures provide liquidity with, and the Balancer Vault it funds. The
+//! position manager and the V4 liquidity router its fixtures provide liquidity with, and the
+//! Balancer Vault it funds. The
 //! interfaces the engine reads (tokens, pools, factories, the executor) are `searcher::abi`.
 
 #![allow(
@@ -169,5 +170,68 @@ sol! {
             bytes memory userData
         ) external;
         function getProtocolFeesCollector() external view returns (address);
+    }
+
+    /// Uniswap V4's `PoolKey` (`address(0)` as a currency is native ETH).
+    #[derive(Debug, PartialEq, Eq, Hash)]
+    struct PoolKey {
+        address currency0;
+        address currency1;
+        uint24 fee;
+        int24 tickSpacing;
+        address hooks;
+    }
+
+    /// v4-core `ModifyLiquidityParams`.
+    #[derive(Debug)]
+    struct ModifyLiquidityParams {
+        int24 tickLower;
+        int24 tickUpper;
+        int256 liquidityDelta;
+        bytes32 salt;
+    }
+
+    /// v4-core `SwapParams` (`amountSpecified < 0`: exact input).
+    #[derive(Debug)]
+    struct SwapParams {
+        bool zeroForOne;
+        int256 amountSpecified;
+        uint160 sqrtPriceLimitX96;
+    }
+
+    /// `PoolSwapTest.TestSettings`.
+    #[derive(Debug)]
+    struct TestSettings {
+        bool takeClaims;
+        bool settleUsingBurn;
+    }
+
+    /// The V4 PoolManager's owner and pool-creation surface the devnet uses.
+    #[sol(rpc)]
+    interface IV4PoolManagerAdmin {
+        function initialize(PoolKey memory key, uint160 sqrtPriceX96) external returns (int24 tick);
+        function setProtocolFeeController(address controller) external;
+        function setProtocolFee(PoolKey memory key, uint24 newProtocolFee) external;
+    }
+
+    /// v4-core's `PoolSwapTest`: one swap per `unlock`, paid from and paid to its caller.
+    #[sol(rpc)]
+    interface IPoolSwapTest {
+        function swap(
+            PoolKey memory key,
+            SwapParams memory params,
+            TestSettings memory testSettings,
+            bytes memory hookData
+        ) external payable returns (int256 delta);
+    }
+
+    /// v4-core's `PoolModifyLiquidityTest`: adds or removes liquidity for its caller.
+    #[sol(rpc)]
+    interface IPoolModifyLiquidityTest {
+        function modifyLiquidity(
+            PoolKey memory key,
+            ModifyLiquidityParams memory params,
+            bytes memory hookData
+        ) external payable returns (int256 delta);
     }
 }

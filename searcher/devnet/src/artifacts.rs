@@ -1,7 +1,8 @@
 //! The real protocol bytecode, read from the npm artifacts that `tools/dev setup` installs.
 //!
-//! Three artifact formats occur: Uniswap V2's waffle JSON (`bytecode` without `0x`), hardhat
-//! JSON (`bytecode` with `0x`, V3 and Balancer) and Balancer's `creationCode` files.
+//! Four artifact formats occur: Uniswap V2's waffle JSON (`bytecode` without `0x`), hardhat
+//! JSON (`bytecode` with `0x`, V3 and Balancer), Balancer's `creationCode` files and foundry's
+//! JSON (`bytecode.object`, Uniswap v4-core).
 
 use crate::toolchain::Toolchain;
 use alloy::primitives::{Bytes, hex};
@@ -28,6 +29,13 @@ pub enum Artifact {
     NonfungiblePositionManager,
     /// `Vault(authorizer, weth, pauseWindowDuration, bufferPeriodDuration)`.
     BalancerVault,
+    /// Uniswap v4-core `PoolManager(initialOwner)`.
+    PoolManager,
+    /// v4-core's test router `PoolSwapTest(manager)`: one swap per `unlock`, settles from
+    /// (and takes to) its caller.
+    PoolSwapTest,
+    /// v4-core's test router `PoolModifyLiquidityTest(manager)`.
+    PoolModifyLiquidityTest,
 }
 
 impl Artifact {
@@ -51,6 +59,11 @@ impl Artifact {
             Self::BalancerVault => {
                 "@balancer-labs/v2-deployments/dist/tasks/20210418-vault/bytecode/Vault.json"
             }
+            Self::PoolManager => "@uniswap/v4-core/out/PoolManager.sol/PoolManager.json",
+            Self::PoolSwapTest => "@uniswap/v4-core/out/PoolSwapTest.sol/PoolSwapTest.json",
+            Self::PoolModifyLiquidityTest => {
+                "@uniswap/v4-core/out/PoolModifyLiquidityTest.sol/PoolModifyLiquidityTest.json"
+            }
         }
     }
 
@@ -61,8 +74,11 @@ impl Artifact {
             .wrap_err_with(|| format!("reading {}", path.display()))?;
         let json: serde_json::Value =
             serde_json::from_str(&text).wrap_err_with(|| format!("parsing {}", path.display()))?;
-        let code = json
-            .get("bytecode")
+        let bytecode = json.get("bytecode");
+        let code = bytecode
+            // foundry: `"bytecode": {"object": "0x..."}`
+            .and_then(|b| b.get("object"))
+            .or(bytecode)
             .or_else(|| json.get("creationCode"))
             .and_then(serde_json::Value::as_str)
             .ok_or_else(|| eyre!("{}: no bytecode/creationCode field", path.display()))?;

@@ -3,7 +3,7 @@
 //! Prices are consistent across DEXes at start (1 WETH = 2,000 TKA = 1,000 TKB); a victim
 //! swap through one DEX then opens a gap against the others.
 
-use super::{Artifact, Role, Toolchain};
+use super::{Artifact, Role, Toolchain, V4Dex, v4};
 use crate::abi::{INonfungiblePositionManager, IUniswapV2Router02};
 use alloy::{
     network::TransactionBuilder,
@@ -115,6 +115,8 @@ pub struct DevnetAddresses {
     pub sushiswap: V2Dex,
     /// Uniswap V3.
     pub uniswap_v3: V3Dex,
+    /// Uniswap V4: the PoolManager, its test routers and pools.
+    pub uniswap_v4: V4Dex,
     /// Balancer V2 Vault.
     pub balancer_vault: Address,
     /// Test tokens (not WETH).
@@ -151,7 +153,7 @@ pub(super) fn sort(a: Address, b: Address) -> (Address, Address) {
     if a < b { (a, b) } else { (b, a) }
 }
 
-fn ether(n: u128) -> U256 {
+pub(super) fn ether(n: u128) -> U256 {
     U256::from(n) * U256::from(ETHER)
 }
 
@@ -184,7 +186,7 @@ pub(super) async fn send(
     Ok(receipt)
 }
 
-async fn deploy(
+pub(super) async fn deploy(
     provider: &DynProvider,
     toolchain: &Toolchain,
     from: Address,
@@ -268,6 +270,8 @@ pub(super) async fn deploy_all(
     let uniswap_v3 =
         V3Dex { name: "uniswap-v3".into(), factory: v3_factory, swap_router, position_manager };
 
+    let uniswap_v4 = v4::deploy_v4(provider, toolchain, deployer).await?;
+
     let balancer_vault = deploy(
         provider,
         toolchain,
@@ -284,11 +288,18 @@ pub(super) async fn deploy_all(
         uniswap_v2,
         sushiswap,
         uniswap_v3,
+        uniswap_v4,
         balancer_vault,
         tokens,
         pools: Vec::new(),
     };
     seed_liquidity(provider, &mut addresses, deployer).await?;
+    let seeds = v4::seeds(
+        weth,
+        addresses.token("TKA").ok_or_else(|| eyre!("TKA"))?,
+        addresses.token("TKB").ok_or_else(|| eyre!("TKB"))?,
+    );
+    v4::seed_v4_pools(provider, &mut addresses.uniswap_v4, deployer, &seeds).await?;
     for n in 0..FUNDED_TRADERS {
         fund_account(provider, &addresses, deployer, keys[Role::Trader(n).index()].address())
             .await?;
@@ -496,8 +507,12 @@ pub(super) async fn fund_account(
     deployer: Address,
     account: Address,
 ) -> eyre::Result<()> {
-    let spenders =
-        [addresses.uniswap_v2.router, addresses.sushiswap.router, addresses.uniswap_v3.swap_router];
+    let spenders = [
+        addresses.uniswap_v2.router,
+        addresses.sushiswap.router,
+        addresses.uniswap_v3.swap_router,
+        addresses.uniswap_v4.swap_router,
+    ];
     let mut tokens = vec![(addresses.weth, ether(10_000))];
     tokens.extend(addresses.tokens.iter().map(|t| (t.address, ether(10_000_000))));
     for (token, amount) in tokens {

@@ -2,7 +2,8 @@
 //!
 //! [`Devnet::start`] spawns anvil on a fresh IPC socket and a free HTTP port with
 //! `--no-mining --order fifo`, deploys WETH9, two Uniswap V2 factory + Router02 sets
-//! (`uniswap-v2` and `sushiswap`), Uniswap V3 (factory, SwapRouter, position manager), the
+//! (`uniswap-v2` and `sushiswap`), Uniswap V3 (factory, SwapRouter, position manager), Uniswap
+//! V4 (the PoolManager, its test routers, hookless pools: see [`v4`]), the
 //! Balancer V2 Vault and several ERC20s (one of them fee-on-transfer), creates and funds pools
 //! on each DEX at consistent prices, and returns a typed handle with every address. anvil is
 //! stopped when the handle is dropped.
@@ -22,6 +23,7 @@ pub mod sequencer;
 pub mod setup;
 pub mod toolchain;
 pub mod traffic;
+pub mod v4;
 
 pub use artifacts::Artifact;
 pub use deploy::{
@@ -29,6 +31,7 @@ pub use deploy::{
     UNISWAP_V3_POOL_INIT_CODE_HASH, V2Dex, V3Dex,
 };
 pub use relay::{BlockReport, BuilderIdentity, DevBuilders, DevRelay};
+pub use v4::{DevV4Pool, V4Dex};
 
 use crate::toolchain::Toolchain;
 use alloy::{

@@ -31,6 +31,7 @@ pub mod math;
 pub mod metrics;
 pub mod pool;
 pub mod sync;
+pub mod v4;
 pub mod world;
 
 pub use bootstrap::BootstrapReport;

@@ -19,6 +19,10 @@
 //!
 //! After each block the market, synced from the same logs on its own, must hold exactly the
 //! shadow's state. `DEVNET_DIFF_SWAPS` sets the swaps checked per pool kind (default 10,000).
+//!
+//! [`v4`]: the same against the devnet's Uniswap V4 PoolManager.
+
+mod v4;
 
 use alloy::{
     eips::BlockId,

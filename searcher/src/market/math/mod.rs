@@ -8,11 +8,13 @@
 //! - [`v3`]: Uniswap V3 `FullMath`, `TickMath`, `SqrtPriceMath`, `SwapMath`, `LiquidityMath`,
 //!   the tick-bitmap walk and [`V3PoolState`], which runs `UniswapV3Pool.swap`'s loop over a
 //!   loaded window of initialized ticks.
+//! - [`v4`]: Uniswap V4 `Pool.swap`: V3's walk with V4's signs, swap fee (LP fee from
+//!   `slot0`, plus the protocol fee) and reverts, in [`V4PoolState`].
 //! - [`sizing`]: optimal input for a cycle: closed form for V2 chains, a bounded
 //!   golden-section search for anything else.
 //!
-//! A pool kind plugs into cycle evaluation by implementing [`Quote`]; adding V4, Curve or
-//! Balancer is a new module plus an `impl Quote`, nothing else changes.
+//! A pool kind plugs into cycle evaluation by implementing [`Quote`]; adding Curve or
+//! Balancer is a new module plus an `impl Quote` (as [`v4`] was), nothing else changes.
 //!
 //! How exactness is shown: unit tests on the values of the Uniswap test suites; property
 //! tests against line-by-line `U256` translations (mulDiv's CRT algorithm, TickMath, the
@@ -25,11 +27,13 @@ mod error;
 pub mod sizing;
 pub mod v2;
 pub mod v3;
+pub mod v4;
 
 pub use error::{MathError, Result};
 pub use sizing::Sizing;
 pub use v2::{V2Fee, V2Hop, V2Pool};
 pub use v3::{TickInfo, TickWindow, V3PoolState, V3SwapResult};
+pub use v4::{V4PoolState, V4SwapResult};
 
 use alloy::primitives::U256;
 

@@ -198,18 +198,20 @@ impl V3PoolState {
         amount_specified: I256,
         sqrt_price_limit_x96: U256,
     ) -> Result<V3SwapResult> {
-        self.swap_inner(zero_for_one, amount_specified, sqrt_price_limit_x96, false)
+        self.swap_inner(zero_for_one, amount_specified, sqrt_price_limit_x96, self.fee, false)
     }
 
     /// The swap loop. With `fail_when_dry`, a swap that has run out of liquidity with no
     /// initialized tick left in its direction stops with the error it would end with anyway
     /// (it can only walk empty words to the limit and fill partially, or leave the window)
-    /// instead of walking them: for quotes, which refuse partial fills.
-    fn swap_inner(
+    /// instead of walking them: for quotes, which refuse partial fills. `fee` is the fee the
+    /// steps take: `self.fee` for V3; V4 passes its swap fee (LP plus protocol fee).
+    pub(crate) fn swap_inner(
         &self,
         zero_for_one: bool,
         amount_specified: I256,
         sqrt_price_limit_x96: U256,
+        fee: u32,
         fail_when_dry: bool,
     ) -> Result<V3SwapResult> {
         self.validate()?;
@@ -292,7 +294,7 @@ impl V3PoolState {
             } else {
                 sqrt_price_next
             };
-            let step = compute_swap_step(sqrt_price, target, liquidity, remaining, self.fee)?;
+            let step = compute_swap_step(sqrt_price, target, liquidity, remaining, fee)?;
             sqrt_price = step.sqrt_ratio_next_x96;
 
             if !certain {
@@ -444,7 +446,7 @@ impl Quote for V3PoolState {
         let specified = to_i256(amount_in)?;
         let limit =
             if zero_for_one { MIN_SQRT_RATIO + U256::ONE } else { MAX_SQRT_RATIO - U256::ONE };
-        let r = self.swap_inner(zero_for_one, specified, limit, true)?;
+        let r = self.swap_inner(zero_for_one, specified, limit, self.fee, true)?;
         let (used, out) =
             if zero_for_one { (r.amount0, r.amount1) } else { (r.amount1, r.amount0) };
         if used != specified {
@@ -459,7 +461,7 @@ impl Quote for V3PoolState {
         let wanted = to_i256(amount_out)?;
         let limit =
             if zero_for_one { MIN_SQRT_RATIO + U256::ONE } else { MAX_SQRT_RATIO - U256::ONE };
-        let r = self.swap_inner(zero_for_one, -wanted, limit, true)?;
+        let r = self.swap_inner(zero_for_one, -wanted, limit, self.fee, true)?;
         let (used, out) =
             if zero_for_one { (r.amount0, r.amount1) } else { (r.amount1, r.amount0) };
         if out != -wanted {
