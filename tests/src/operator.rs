@@ -64,7 +64,10 @@ impl Rig {
         let dir =
             tempfile::Builder::new().prefix(test).disable_cleanup(keep).tempdir().expect("tempdir");
         if keep {
-            eprintln!("{test}: keeping {}", dir.path().display());
+            #[expect(clippy::print_stderr, reason = "the kept directory is for a human to read")]
+            {
+                eprintln!("{test}: keeping {}", dir.path().display());
+            }
         }
         Some(Self { devnet, builders, executor, dir, trading_key, identity_key })
     }

@@ -2,7 +2,7 @@
 //! and realised profit from a receipt.
 
 use super::{
-    hot_path::{SETTLE_ROUNDS, decode_filter, settle_gas},
+    hot_path::{decode_filter, settle_gas},
     program_for, realised_profit,
 };
 use crate::{

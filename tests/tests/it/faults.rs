@@ -175,7 +175,7 @@ fn traffic(
             rig.swap(trader, dexes[sent % 2], 5_000 + 1_000 * (sent as u64 % 7)).await;
             sent += 1;
             tokio::time::sleep(every).await;
-            if sent % block_every as usize == 0 {
+            if sent.is_multiple_of(block_every as usize) {
                 let _ = rig.builders.build_block().await;
             }
         }
@@ -238,8 +238,7 @@ async fn kill_9_loses_no_sent_bundle_and_a_restart_resumes_and_lands() {
     let log = again.log_text();
     let resumed = log
         .lines()
-        .filter(|l| l.contains("market bootstrapped"))
-        .next_back()
+        .rfind(|l| l.contains("market bootstrapped"))
         .expect("bootstrap logged")
         .to_owned();
     assert!(!resumed.contains(" restored=0 "), "restored from the checkpoint: {resumed}");
