@@ -114,8 +114,16 @@ impl KeySource {
                         .map_err(|source| KeyError::PasswordFile { path: file.clone(), source })?,
                     (None, None) => return Err(KeyError::NoPassword(path.clone())),
                 };
-                PrivateKeySigner::decrypt_keystore(path, password)
-                    .map_err(|e| KeyError::Keystore { path: path.clone(), reason: e.to_string() })
+                PrivateKeySigner::decrypt_keystore(path, password).map_err(|e| {
+                    let text = e.to_string();
+                    // eth-keystore says "Mac Mismatch": to an operator, a wrong password.
+                    let reason = if text.to_ascii_lowercase().contains("mac mismatch") {
+                        "wrong password (the keystore's MAC does not match)".to_owned()
+                    } else {
+                        text
+                    };
+                    KeyError::Keystore { path: path.clone(), reason }
+                })
             }
         }
     }

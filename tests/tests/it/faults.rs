@@ -255,22 +255,22 @@ async fn histogram_mean(s: &SearcherProcess, name: &str, labels: &[&str]) -> (f6
     (sum / count.max(1.0), count)
 }
 
-/// Mean latency (µs) of the recorded answers of each good relay.
+/// Median latency (µs) of the recorded answers of the good relays.
 async fn good_relay_latency_us(db: &std::path::Path, good: &[String]) -> f64 {
     let store = Store::open(db).await.unwrap();
-    let mut total = 0f64;
+    let mut all: Vec<i64> = Vec::new();
     for relay in good {
-        let mean: f64 = sqlx::query_scalar(
-            "SELECT CAST(AVG(latency_us) AS REAL) FROM submissions WHERE relay = ?",
-        )
-        .bind(relay)
-        .fetch_one(store.pool())
-        .await
-        .unwrap();
-        total += mean;
+        let mut some: Vec<i64> =
+            sqlx::query_scalar("SELECT latency_us FROM submissions WHERE relay = ?")
+                .bind(relay)
+                .fetch_all(store.pool())
+                .await
+                .unwrap();
+        all.append(&mut some);
     }
     store.close().await;
-    total / good.len() as f64
+    all.sort_unstable();
+    all.get(all.len() / 2).copied().unwrap_or_default() as f64
 }
 
 /// Three victims at once (the devnet funds traders 0 to 3), three rounds; each round's block must carry one of our bundles.
@@ -360,7 +360,7 @@ async fn bad_relays_delay_nothing_and_every_answer_is_recorded() {
     store.close().await;
     eprintln!(
         "relay faults: victim->sent mean {:.2} ms over {base_n} bundles without bad relays, \
-         {:.2} ms over {faulty_n} with; good relays' mean answer {:.2} ms vs {:.2} ms; \
+         {:.2} ms over {faulty_n} with; good relays' median answer {:.2} ms vs {:.2} ms; \
          outcomes {outcomes:?}",
         base_sent * 1e3,
         faulty_sent * 1e3,

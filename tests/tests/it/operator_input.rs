@@ -3,9 +3,10 @@
 //! never key material. The `searcher` binary is run as an operator runs it.
 
 use searcher_devnet::{
-    Role,
+    DevBuilders, Role,
     setup::{
-        DEMO_IDENTITY_KEY_ENV, DEMO_TRADING_KEY_ENV, SearcherSetup, searcher_config, write_config,
+        BlockTicker, DEMO_IDENTITY_KEY_ENV, DEMO_TRADING_KEY_ENV, SearcherSetup, deploy_executor,
+        searcher_config, write_config,
     },
 };
 use std::{path::Path, process::Output};
@@ -14,10 +15,16 @@ const TRADING_KEY: &str = "0x59c6995e998f97a5a0044966f0945389dc9e86dae88c7a8412f
 const IDENTITY_KEY: &str = "0x8b3a350cf5c34c9194ca85829a2df0ec3153be0318b5e2d3348e872092edffba";
 
 fn run(args: &[&str], dir: &Path) -> Output {
+    run_with(args, dir, TRADING_KEY)
+}
+
+/// With `trading_key` as the trading key, and `KS_PASSWORD` set to a wrong password.
+fn run_with(args: &[&str], dir: &Path, trading_key: &str) -> Output {
     std::process::Command::new(e2e::searcher_bin())
         .args(args)
         .current_dir(dir)
-        .env(DEMO_TRADING_KEY_ENV, TRADING_KEY)
+        .env(DEMO_TRADING_KEY_ENV, trading_key)
+        .env("KS_PASSWORD", "not-the-password")
         .env(DEMO_IDENTITY_KEY_ENV, IDENTITY_KEY)
         .env_remove("RUST_LOG")
         .env("RUST_BACKTRACE", "1")
@@ -85,6 +92,38 @@ async fn every_operator_mistake_is_one_clear_line() {
     std::fs::write(d.join("keystore.toml"), missing).unwrap();
     let out = run(&["run", "--config", "keystore.toml"], d);
     assert_one_clear_line("missing keystore", &out, &["no-such-keystore.json"]);
+
+    // A keystore (as `cast wallet new` writes it) and a wrong password.
+    let cast = devnet.toolchain().cast().expect("cast");
+    let made = std::process::Command::new(&cast)
+        .args(["wallet", "new"])
+        .arg(d)
+        .args(["trading.json", "--unsafe-password", "the-password"])
+        .output()
+        .expect("cast wallet new");
+    assert!(made.status.success(), "cast wallet new: {}", String::from_utf8_lossy(&made.stderr));
+    let keystore = good.replace(
+        &format!("source = \"env\"\nvar = \"{DEMO_TRADING_KEY_ENV}\""),
+        "source = \"keystore\"\npath = \"trading.json\"\npassword-env = \"KS_PASSWORD\"",
+    );
+    std::fs::write(d.join("password.toml"), keystore).unwrap();
+    let out = run(&["run", "--config", "password.toml"], d);
+    assert_one_clear_line("wrong keystore password", &out, &["trading.json", "wrong password"]);
+
+    // The real executor, owned by the devnet's searcher, run with another trading key.
+    let builders = std::sync::Arc::new(DevBuilders::start(&devnet).await.unwrap());
+    let ticker = BlockTicker::start(builders.clone(), std::time::Duration::from_millis(200));
+    let executor = deploy_executor(&devnet).await.expect("executor deployed");
+    ticker.stop().await;
+    let owned = searcher_config(&devnet, &SearcherSetup { executor, ..setup.clone() });
+    write_config(&owned, &d.join("owned.toml")).unwrap();
+    let other = "0x5de4111afa1a4b94908f83103eb1f1706367c2e68ca870fc3fb9a804cdab365a";
+    let out = run_with(&["run", "--config", "owned.toml"], d, other);
+    assert_one_clear_line(
+        "executor with another owner",
+        &out,
+        &["is owned by", "not by the trading key"],
+    );
 
     // An executor address with no code.
     let out = run(&["run", "--config", "good.toml"], d);
