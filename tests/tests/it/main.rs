@@ -11,6 +11,7 @@ mod demo;
 mod devnet;
 mod differential;
 mod market;
+mod mevshare;
 mod operator;
 mod operator_input;
 mod predict;
