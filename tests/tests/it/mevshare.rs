@@ -279,10 +279,25 @@ async fn mevshare_private_victim_is_backrun_with_the_users_refund() {
     assert_eq!(order, vec![full_hash, hash_only], "unmatched private transactions land alone");
     assert!(report.included.iter().all(|b| b.refund.is_none()));
 
+    // The traffic generator's private share: never public, one hint each, all land.
+    let mut traffic = searcher_devnet::traffic::Traffic::new(14, 50);
+    let sent = traffic.send_mixed(&devnet, 6, Some((&matchmaker, 100))).await.unwrap();
+    assert!(sent.iter().all(|v| v.private.is_some()), "{sent:?}");
+    for victim in &sent {
+        assert!(provider.get_transaction_by_hash(victim.hash).await.unwrap().is_none());
+        assert_eq!(next_hint(&mut hints).await.event.hash, victim.hash);
+    }
+    let report = builders.build_block().await.unwrap();
+    assert_eq!(report.tx_count, sent.len(), "{report:?}");
+    for victim in &sent {
+        let receipt = provider.get_transaction_receipt(victim.hash).await.unwrap().unwrap();
+        assert_eq!(receipt.block_number, Some(report.number));
+    }
+
     // Pings kept the stream alive while idle.
     tokio::time::sleep(Duration::from_millis(500)).await;
     let stats = hints.stats.snapshot();
     assert!(stats.pings >= 1, "{stats:?}");
     assert_eq!(stats.connects, 1, "{stats:?}");
-    assert_eq!(stats.hints, 3);
+    assert_eq!(stats.hints, 3 + sent.len() as u64);
 }
