@@ -369,6 +369,7 @@ pub fn glossary() -> String {
     rows::<crate::engine::RiskBlock>(&mut out);
     rows::<DecodeSkip>(&mut out);
     rows::<PredictSkip>(&mut out);
+    rows::<crate::predict::HintSkip>(&mut out);
     rows::<StrategySkip>(&mut out);
     rows::<ExecSkip>(&mut out);
     rows::<SimSkip>(&mut out);

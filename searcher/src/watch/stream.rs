@@ -176,16 +176,16 @@ impl DropReason {
             }
             Self::Malformed => {
                 "A MEV-Share hint that is not JSON of the event's shape (a field of the wrong \
-                 type). Now and then: harmless; many: check mev-share.url and the stream's \
+                 type). Now and then: harmless; many: check the hint stream URL and its \
                  format."
             }
             Self::NoHash => {
                 "A MEV-Share hint without a hash: no bundle could reference it. Should not \
-                 happen on mainnet; many: check mev-share.url."
+                 happen on mainnet; many: check the hint stream URL."
             }
             Self::Oversized => {
                 "A MEV-Share hint (or a line of the stream) past the size limit (1 MiB), \
-                 discarded without being held. Check mev-share.url."
+                 discarded without being held. Check the hint stream URL."
             }
             Self::Truncated => {
                 "The hint stream broke in the middle of an event; the partial event was \
