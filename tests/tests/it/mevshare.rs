@@ -301,3 +301,84 @@ async fn mevshare_private_victim_is_backrun_with_the_users_refund() {
     assert_eq!(stats.connects, 1, "{stats:?}");
     assert_eq!(stats.hints, 3 + sent.len() as u64);
 }
+
+/// The engine with `[mev-share] url` set reads hints on their own task beside the mempool: each
+/// private victim's hint is classified (exact post-state, pools with hidden amounts, nothing),
+/// while a public victim still goes through the hot path.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn mevshare_engine_reads_hints_beside_the_mempool() {
+    use searcher::{
+        engine::{Engine, EngineOptions},
+        keys::Keys,
+    };
+    use searcher_devnet::setup::{
+        BlockTicker, SearcherSetup, deploy_executor, fund_executor, searcher_config,
+    };
+    use std::sync::Arc;
+
+    let Some(devnet) = e2e::devnet_or_skip("mevshare_engine_hints").await else { return };
+    let builders = Arc::new(DevBuilders::start(&devnet).await.unwrap());
+    let matchmaker = builders.start_matchmaker(MatchmakerOptions::default()).await.unwrap();
+    let ticker = BlockTicker::start(builders.clone(), Duration::from_millis(200));
+    let executor = deploy_executor(&devnet).await.unwrap();
+    fund_executor(&devnet, executor, U256::from(50u128 * 10u128.pow(18))).await.unwrap();
+    ticker.stop().await;
+
+    let dir = tempfile::tempdir().unwrap();
+    let setup = SearcherSetup {
+        executor,
+        relays: builders.relay_configs(),
+        builders: builders.builder_rules(),
+        store: dir.path().join("searcher.db"),
+        metrics: None,
+        kill_switch_file: None,
+    };
+    let mut config = searcher_config(&devnet, &setup);
+    config.mev_share.url = Some(matchmaker.url().to_owned());
+    let keys =
+        Keys { trading: devnet.signer(Role::Searcher), identity: PrivateKeySigner::random() };
+    let engine = Engine::start(config, keys, EngineOptions::default()).await.unwrap();
+    let (shutdown, shutdown_rx) = tokio::sync::watch::channel(false);
+
+    let run = engine.run(shutdown_rx);
+    let body = async {
+        let deadline = std::time::Instant::now() + Duration::from_secs(10);
+        while matchmaker.subscribers() == 0 {
+            assert!(std::time::Instant::now() < deadline, "the engine subscribes to the hints");
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+        // Three private victims: default hints, full logs, hash only.
+        let settings = [
+            None,
+            Some(PrivacyHint::default().with_hash().with_logs()),
+            Some(PrivacyHint::default().with_hash()),
+        ];
+        for (i, hints) in settings.into_iter().enumerate() {
+            let trader = devnet.signer(Role::Trader(i));
+            let n = nonce(&devnet, trader.address()).await;
+            let (raw, _) = victim(&devnet, &trader, n, U256::from(10u128.pow(18))).await;
+            matchmaker.send_private(raw, hints).await.unwrap();
+        }
+        // And a public one, through the mempool.
+        let trader = devnet.signer(Role::Trader(3));
+        let n = nonce(&devnet, trader.address()).await;
+        let (raw, _) = victim(&devnet, &trader, n, U256::from(10u128.pow(18))).await;
+        let _ = devnet.provider().send_raw_transaction(&raw).await.unwrap();
+
+        let deadline = std::time::Instant::now() + Duration::from_secs(20);
+        loop {
+            let stats = engine.stats();
+            if stats.hints == 3 && stats.pending >= 1 && stats.victims >= 1 {
+                assert_eq!((stats.hints_exact, stats.hints_hidden), (1, 1), "{stats:?}");
+                break;
+            }
+            assert!(std::time::Instant::now() < deadline, "{stats:?}");
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        let report = builders.build_block().await.unwrap();
+        assert!(report.tx_count >= 4, "private and public victims land: {report:?}");
+        shutdown.send_replace(true);
+    };
+    let (result, ()) = tokio::join!(run, body);
+    result.unwrap();
+}

@@ -262,6 +262,11 @@ impl DevMatchmaker {
         self.shared.refund_percent
     }
 
+    /// Clients connected to the hint stream.
+    pub fn subscribers(&self) -> usize {
+        self.shared.hints.receiver_count()
+    }
+
     /// Private transactions waiting for a block.
     pub fn private_count(&self) -> usize {
         self.shared.book().private.len()
