@@ -65,6 +65,26 @@ pub struct Config {
     /// Alert webhook.
     #[serde(default)]
     pub alerts: AlertsConfig,
+    /// The MEV-Share hint stream.
+    #[serde(default)]
+    pub mev_share: MevShareConfig,
+}
+
+/// `[mev-share]`: the MEV-Share hint stream, a second order-flow source beside the node.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, rename_all = "kebab-case", deny_unknown_fields)]
+pub struct MevShareConfig {
+    /// The SSE event stream (`https://mev-share.flashbots.net` on mainnet). Unset: the source
+    /// is off.
+    pub url: Option<String>,
+    /// Capacity of the hint channel (full: hints are dropped and counted).
+    pub capacity: usize,
+}
+
+impl Default for MevShareConfig {
+    fn default() -> Self {
+        Self { url: None, capacity: crate::watch::hints::DEFAULT_HINT_CAPACITY }
+    }
 }
 
 /// `[node]`
@@ -362,6 +382,7 @@ mod tests {
         assert_eq!(config.store, StoreConfig::default(), "[store]");
         assert_eq!(config.metrics, MetricsConfig::default(), "[metrics]");
         assert_eq!(config.alerts, AlertsConfig::default(), "[alerts]");
+        assert_eq!(config.mev_share, MevShareConfig::default(), "[mev-share]");
         let defaults = MarketConfig::default();
         assert_eq!(
             MarketConfig { factories: defaults.factories.clone(), ..config.market.clone() },

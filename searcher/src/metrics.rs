@@ -5,7 +5,7 @@
 //!
 //! | prefix | owner |
 //! | --- | --- |
-//! | `searcher_stage_*`, `searcher_skips_*`, `searcher_errors_*`, `searcher_channel_*`, `searcher_head_*`, `searcher_candidates_*`, `searcher_sim_*`, `searcher_bundles_sent_*`, `searcher_landed_*`, `searcher_realised_*`, `searcher_gas_*` | this module (the engine) |
+//! | `searcher_hints_*`, `searcher_stage_*`, `searcher_skips_*`, `searcher_errors_*`, `searcher_channel_*`, `searcher_head_*`, `searcher_candidates_*`, `searcher_sim_*`, `searcher_bundles_sent_*`, `searcher_landed_*`, `searcher_realised_*`, `searcher_gas_*` | this module (the engine) |
 //! | `searcher_watch_*` | [`crate::watch::metrics`] |
 //! | `searcher_feed_*` | [`crate::watch::arbitrum::metrics`] |
 //! | `searcher_state_*` | [`crate::state::metrics`] |
@@ -55,6 +55,10 @@ pub const LANDED_TOTAL: &str = "searcher_landed_total";
 /// Gauge: realised profit of landed backruns since start, in ETH of the base token, net of
 /// losses (a float: no wei figure is exact here; the store holds the exact amounts).
 pub const REALISED_PROFIT_ETH: &str = "searcher_realised_profit_eth";
+/// Counter `{reveals}`: MEV-Share hints the engine read, by what they reveal about the
+/// tracked pools (`exact`: a post-state from logs with data; `hidden`: only the pools, amounts
+/// hidden). Hints that reveal nothing are `searcher_skips_total{stage="hint"}`.
+pub const HINTS_TOTAL: &str = "searcher_hints_total";
 /// Counter: gas used by landed backruns.
 pub const GAS_SPENT_TOTAL: &str = "searcher_gas_spent_total";
 
@@ -102,6 +106,11 @@ pub fn describe() {
         "Realised profit of landed backruns since start (ETH, net)"
     );
     describe_counter!(GAS_SPENT_TOTAL, Unit::Count, "Gas used by landed backruns");
+    describe_counter!(
+        HINTS_TOTAL,
+        Unit::Count,
+        "MEV-Share hints read, by what they reveal about the tracked pools"
+    );
     crate::watch::metrics::describe();
     crate::watch::arbitrum::metrics::describe();
     crate::state::metrics::describe();
@@ -372,6 +381,7 @@ pub fn glossary() -> String {
     rows::<crate::engine::RiskBlock>(&mut out);
     rows::<DecodeSkip>(&mut out);
     rows::<PredictSkip>(&mut out);
+    rows::<crate::predict::HintSkip>(&mut out);
     rows::<StrategySkip>(&mut out);
     rows::<ExecSkip>(&mut out);
     rows::<SimSkip>(&mut out);
@@ -422,6 +432,7 @@ mod tests {
             super::LANDED_TOTAL,
             super::REALISED_PROFIT_ETH,
             super::GAS_SPENT_TOTAL,
+            super::HINTS_TOTAL,
             crate::watch::metrics::EVENTS_TOTAL,
             crate::watch::metrics::DROPS_TOTAL,
             crate::watch::metrics::RECONNECTS_TOTAL,

@@ -30,7 +30,9 @@ pub use deploy::{
     DevPool, DevPoolKind, DevToken, DevnetAddresses, UNISWAP_V2_PAIR_INIT_CODE_HASH,
     UNISWAP_V3_POOL_INIT_CODE_HASH, V2Dex, V3Dex,
 };
-pub use relay::{BlockReport, BuilderIdentity, DevBuilders, DevRelay};
+pub use relay::{
+    BlockReport, BuilderIdentity, DevBuilders, DevMatchmaker, DevRelay, MatchmakerOptions,
+};
 pub use v4::{DevV4Pool, V4Dex};
 
 use crate::toolchain::Toolchain;

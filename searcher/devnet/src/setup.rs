@@ -16,8 +16,8 @@ use eyre::{WrapErr, bail, eyre};
 use searcher::{
     abi::IWETH9,
     config::{
-        AlertsConfig, Capital, Config, ExecutorConfig, KeysConfig, MetricsConfig, NodeConfig,
-        RiskConfig, StoreConfig, StrategyConfig,
+        AlertsConfig, Capital, Config, ExecutorConfig, KeysConfig, MetricsConfig, MevShareConfig,
+        NodeConfig, RiskConfig, StoreConfig, StrategyConfig,
     },
     exec::bid::BidPolicy,
     keys::KeySource,
@@ -137,6 +137,7 @@ pub fn searcher_config(devnet: &Devnet, setup: &SearcherSetup) -> Config {
         store: StoreConfig { path: setup.store.clone() },
         metrics: MetricsConfig { listen: setup.metrics },
         alerts: AlertsConfig::default(),
+        mev_share: MevShareConfig::default(),
     }
 }
 

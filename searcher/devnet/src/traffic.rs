@@ -1,13 +1,21 @@
 //! The demo's traffic generator: victim swaps from the funded traders through the real
 //! routers (Router02 on both V2 DEXes, SwapRouter on V3), some large enough to open a
 //! profitable cross-DEX gap and some too small to cover a backrun's costs.
+//!
+//! With a MEV-Share matchmaker ([`Traffic::send_mixed`]), a share of the victims is sent
+//! privately instead (`eth_sendPrivateTransaction`, never in anvil's mempool) with a mix of
+//! privacy settings: 70% the default hints (amounts hidden), 10% full logs, 10% calldata,
+//! 10% the hash only.
 
-use super::{Devnet, Role, deploy::FUNDED_TRADERS};
+use super::{Devnet, Role, deploy::FUNDED_TRADERS, relay::DevMatchmaker};
 use crate::abi::{ISwapRouter, IUniswapV2Router02};
 use alloy::{
-    network::TransactionBuilder,
+    consensus::TxEnvelope,
+    eips::Encodable2718,
+    network::{EthereumWallet, NetworkTransactionBuilder, TransactionBuilder},
     primitives::{Address, TxHash, U256, aliases::U24, aliases::U160},
     providers::Provider,
+    rpc::types::mev::PrivacyHint,
 };
 
 const ETHER: u128 = 1_000_000_000_000_000_000;
@@ -34,6 +42,39 @@ pub struct Victim {
     pub size: VictimSize,
     /// Human-readable, e.g. `12.5 WETH -> TKA on sushiswap`.
     pub description: String,
+    /// Sent privately to the matchmaker, with this privacy (`None`: to the public mempool).
+    pub private: Option<PrivateHints>,
+}
+
+/// What a privately sent victim lets its hint reveal.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PrivateHints {
+    /// No preference: the default hints (swap logs with the amounts removed).
+    Default,
+    /// Every log with its data.
+    FullLogs,
+    /// Calldata, function selector and contract address.
+    Calldata,
+    /// The hash only.
+    HashOnly,
+}
+
+impl PrivateHints {
+    /// The `privacy.hints` of `eth_sendPrivateTransaction` (`None`: the default).
+    pub fn privacy_hint(self) -> Option<PrivacyHint> {
+        match self {
+            Self::Default => None,
+            Self::FullLogs => Some(PrivacyHint::default().with_hash().with_logs()),
+            Self::Calldata => Some(
+                PrivacyHint::default()
+                    .with_hash()
+                    .with_calldata()
+                    .with_function_selector()
+                    .with_contract_address(),
+            ),
+            Self::HashOnly => Some(PrivacyHint::default().with_hash()),
+        }
+    }
 }
 
 /// A seeded generator (xorshift; reproducible runs, no floating point in amounts).
@@ -63,8 +104,22 @@ impl Traffic {
         self.next() % n.max(1)
     }
 
-    /// Sends `n` victims (at most one per funded trader) and returns them.
+    /// Sends `n` victims (at most one per funded trader) to the public mempool and returns
+    /// them.
     pub async fn send(&mut self, devnet: &Devnet, n: usize) -> eyre::Result<Vec<Victim>> {
+        self.send_mixed(devnet, n, None).await
+    }
+
+    /// Sends `n` victims (at most one per funded trader); with `private = Some((matchmaker,
+    /// percent))`, that share of them goes to the matchmaker instead of the mempool. A
+    /// trader's private victim must land before the same trader is used again (its nonce is
+    /// read from anvil, which does not see it).
+    pub async fn send_mixed(
+        &mut self,
+        devnet: &Devnet,
+        n: usize,
+        private: Option<(&DevMatchmaker, u64)>,
+    ) -> eyre::Result<Vec<Victim>> {
         let a = &devnet.addresses;
         let mut victims = Vec::new();
         let first = self.below(FUNDED_TRADERS as u64) as usize;
@@ -127,11 +182,36 @@ impl Traffic {
                     .from(trader)
                     .into_transaction_request()
             };
-            let pending = devnet.provider().send_transaction(tx.with_gas_limit(500_000)).await?;
+            let tx = tx.with_gas_limit(500_000);
+            let hints = match private {
+                Some((_, percent)) if self.below(100) < percent => Some(match self.below(10) {
+                    0 => PrivateHints::FullLogs,
+                    1 => PrivateHints::Calldata,
+                    2 => PrivateHints::HashOnly,
+                    _ => PrivateHints::Default,
+                }),
+                _ => None,
+            };
+            let hash = match (private, hints) {
+                (Some((matchmaker, _)), Some(hints)) => {
+                    let signer = devnet.signer(Role::Trader((first + i) % FUNDED_TRADERS));
+                    let nonce = devnet.provider().get_transaction_count(trader).pending().await?;
+                    let tx = tx
+                        .with_nonce(nonce)
+                        .with_chain_id(devnet.chain_id())
+                        .with_max_fee_per_gas(100_000_000_000)
+                        .with_max_priority_fee_per_gas(1_000_000_000);
+                    let envelope: TxEnvelope = tx.build(&EthereumWallet::new(signer)).await?;
+                    let raw = envelope.encoded_2718().into();
+                    matchmaker.send_private(raw, hints.privacy_hint()).await?
+                }
+                _ => *devnet.provider().send_transaction(tx).await?.tx_hash(),
+            };
             let whole = milli / 1000;
             let frac = milli % 1000;
             victims.push(Victim {
-                hash: *pending.tx_hash(),
+                hash,
+                private: hints,
                 dex,
                 from: trader,
                 size,

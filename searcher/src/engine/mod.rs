@@ -25,6 +25,7 @@
 //! - Shutdown waits for in-flight work and flushes the store writer: no record is lost.
 
 mod heads;
+mod hints;
 mod hot_path;
 mod inclusion;
 mod risk;
@@ -267,6 +268,19 @@ impl Engine {
         let mut tasks = JoinSet::new();
         tasks.spawn(heads::run(self.inner.clone(), ch.heads, head_tx));
         tasks.spawn(inclusion::run(self.inner.clone(), head_rx, stop_rx.clone()));
+        if let Some(url) = &inner.config.mev_share.url {
+            // Its own task and channel: nothing here waits on it, nor it on the node.
+            let config = crate::watch::HintConfig {
+                capacity: inner.config.mev_share.capacity,
+                ..crate::watch::HintConfig::new(url.clone())
+            };
+            let (hint_channels, hint_task) =
+                crate::watch::HintSource::spawn(config, stop_rx.clone());
+            tasks.spawn(async move {
+                let _ = hint_task.await;
+            });
+            tasks.spawn(hints::run(self.inner.clone(), hint_channels, stop_rx.clone()));
+        }
         tasks.spawn(status_alerts(self.inner.clone(), ch.status, stop_rx));
         let mut pending = ch.pending;
         let mut work = JoinSet::new();

@@ -20,6 +20,9 @@ pub struct Stats {
     pub(crate) landed: AtomicU64,
     pub(crate) not_landed: AtomicU64,
     pub(crate) errors: AtomicU64,
+    pub(crate) hints: AtomicU64,
+    pub(crate) hints_exact: AtomicU64,
+    pub(crate) hints_hidden: AtomicU64,
     pub(crate) profit: Mutex<I256>,
 }
 
@@ -46,6 +49,12 @@ pub struct StatsSnapshot {
     pub errors: u64,
     /// Realised profit of landed bundles (wei of the base token).
     pub profit_wei: String,
+    /// MEV-Share hints read.
+    pub hints: u64,
+    /// Of those, hints giving a tracked pool's exact post-state (logs with data).
+    pub hints_exact: u64,
+    /// Of those, hints naming tracked pools moved by hidden amounts.
+    pub hints_hidden: u64,
 }
 
 impl Stats {
@@ -68,6 +77,15 @@ impl Stats {
         self.head.store(number, Ordering::Relaxed);
         self.blocks.fetch_add(1, Ordering::Relaxed);
     }
+    pub(crate) fn hint_read(&self, exact: bool, hidden: bool) {
+        self.hints.fetch_add(1, Ordering::Relaxed);
+        if exact {
+            self.hints_exact.fetch_add(1, Ordering::Relaxed);
+        }
+        if hidden {
+            self.hints_hidden.fetch_add(1, Ordering::Relaxed);
+        }
+    }
     pub(crate) fn landed(&self, profit: I256) {
         self.landed.fetch_add(1, Ordering::Relaxed);
         *self.profit.lock().unwrap_or_else(|e| e.into_inner()) += profit;
@@ -87,6 +105,9 @@ impl Stats {
             not_landed: get(&self.not_landed),
             errors: get(&self.errors),
             profit_wei: self.profit.lock().unwrap_or_else(|e| e.into_inner()).to_string(),
+            hints: get(&self.hints),
+            hints_exact: get(&self.hints_exact),
+            hints_hidden: get(&self.hints_hidden),
         }
     }
 }

@@ -8,16 +8,22 @@
 //! pool's `slot0()` and `liquidity()` are then read from revm's post-state and the pool is
 //! flagged so the market reloads its ticks.
 //!
+//! A MEV-Share hint has no transaction to run: [`read_hint`] reads what its logs reveal (the
+//! exact post-state of pools whose `Sync`/`Swap` data was shared, else the pools a swap moved
+//! by hidden amounts).
+//!
 //! The transaction runs in the environment of the next block (see
 //! [`HeadInfo::next_block_env`](crate::state::HeadInfo::next_block_env)). Every dropped
 //! transaction is counted in `searcher_skips_total{stage="predict", reason}` with a
 //! [`PredictError::kind`]; every call's latency in `searcher_stage_seconds{stage="predict"}`.
 
 mod error;
+mod hint;
 mod pending;
 mod pools;
 
 pub use error::{PredictError, PredictSkip};
+pub use hint::{HiddenSwap, HintSkip, HintView, read_hint};
 pub use pending::PendingBlock;
 pub use pools::{PoolLookup, PredictedState, Protocol, TouchedPool};
 

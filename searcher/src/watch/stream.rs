@@ -124,11 +124,27 @@ pub enum DropReason {
     SubscriptionLag,
     /// The node sent a notification that does not decode as the subscription's type.
     Undecodable,
+    /// A hint that is not JSON of the MEV-Share event's shape.
+    Malformed,
+    /// A hint without a `hash`.
+    NoHash,
+    /// A hint (or a line of the stream) past the size limit.
+    Oversized,
+    /// The hint stream broke in the middle of an event.
+    Truncated,
 }
 
 impl DropReason {
     /// Every reason, for docs and metric pre-registration.
-    pub const ALL: [Self; 3] = [Self::ConsumerFull, Self::SubscriptionLag, Self::Undecodable];
+    pub const ALL: [Self; 7] = [
+        Self::ConsumerFull,
+        Self::SubscriptionLag,
+        Self::Undecodable,
+        Self::Malformed,
+        Self::NoHash,
+        Self::Oversized,
+        Self::Truncated,
+    ];
 
     /// The metric label.
     pub const fn as_str(self) -> &'static str {
@@ -136,6 +152,10 @@ impl DropReason {
             Self::ConsumerFull => "consumer_full",
             Self::SubscriptionLag => "subscription_lag",
             Self::Undecodable => "undecodable",
+            Self::Malformed => "malformed",
+            Self::NoHash => "no_hash",
+            Self::Oversized => "oversized",
+            Self::Truncated => "truncated",
         }
     }
 
@@ -153,6 +173,24 @@ impl DropReason {
             Self::Undecodable => {
                 "The node sent a notification that is not a valid transaction or header (a \
                  new transaction type, or a broken node). Check the node version."
+            }
+            Self::Malformed => {
+                "A MEV-Share hint that is not JSON of the event's shape (a field of the wrong \
+                 type). Now and then: harmless; many: check the hint stream URL and its \
+                 format."
+            }
+            Self::NoHash => {
+                "A MEV-Share hint without a hash: no bundle could reference it. Should not \
+                 happen on mainnet; many: check the hint stream URL."
+            }
+            Self::Oversized => {
+                "A MEV-Share hint (or a line of the stream) past the size limit (1 MiB), \
+                 discarded without being held. Check the hint stream URL."
+            }
+            Self::Truncated => {
+                "The hint stream broke in the middle of an event; the partial event was \
+                 discarded and the stream reconnected. Now and then: normal; see \
+                 searcher_watch_hint_disconnects_total."
             }
         }
     }
@@ -201,6 +239,8 @@ pub enum Source {
     Pending,
     /// New heads.
     Heads,
+    /// MEV-Share hints (the SSE stream, [`super::hints`]).
+    MevShare,
 }
 
 impl Source {
@@ -209,6 +249,7 @@ impl Source {
         match self {
             Self::Pending => "pending",
             Self::Heads => "heads",
+            Self::MevShare => "mevshare",
         }
     }
 }

@@ -13,6 +13,7 @@ mod devnet;
 mod differential;
 mod faults;
 mod market;
+mod mevshare;
 mod operator;
 mod operator_input;
 mod predict;

@@ -28,7 +28,11 @@
 //! 6. Afterwards: bundle transactions left in the pool are removed (they were private), and
 //!    the ledger re-sends any user transaction that vanished ([`super::chain::Chain::rescue`]).
 //!
-//! Not modelled: builder refunds (`refundPercent` is accepted and ignored), blob transactions
+//! MEV-Share: a bundle the matchmaker matched carries a refund order; when chosen, a transfer
+//! of the refund share of its backrun's payment from the matchmaker's refund wallet to the user
+//! is placed right after it, in the same block.
+//!
+//! Not modelled: `eth_sendBundle` refunds (`refundPercent` is accepted and ignored), blob transactions
 //! in the rewritten part of the pool (re-encoded without their sidecar), and the block gas
 //! limit when choosing bundles (what does not fit stays in the pool for the next block).
 
@@ -64,6 +68,8 @@ pub struct IncludedBundle {
     pub payment: U256,
     /// Position of its first transaction in the block.
     pub position: usize,
+    /// The MEV-Share user refund paid right after it (wei), for a matched bundle.
+    pub refund: Option<U256>,
 }
 
 /// A bundle for this block that did not make it, and why.
@@ -113,7 +119,9 @@ impl BlockReport {
 #[derive(Debug, Default)]
 struct Selection {
     layout: Vec<SimTx>,
-    included: Vec<(StoredBundle, U256)>,
+    included: Vec<(StoredBundle, U256, Option<U256>)>,
+    /// Next nonce of each refund wallet in this block.
+    refund_nonces: HashMap<Address, u64>,
     rejected: Vec<RejectedBundle>,
 }
 
@@ -190,7 +198,7 @@ pub(crate) async fn build_block(
     let mut included = Vec::new();
     let mut rejected = selection.rejected;
     let mut bundle_txs = 0;
-    for (bundle, payment) in selection.included {
+    for (bundle, payment, refund) in selection.included {
         let first = position.get(&bundle.victim()).copied();
         let contiguous = first.is_some_and(|start| {
             bundle.txs.iter().enumerate().all(|(k, tx)| hashes.get(start + k) == Some(&tx.hash))
@@ -203,6 +211,7 @@ pub(crate) async fn build_block(
                     victim: bundle.victim(),
                     payment,
                     position: start,
+                    refund,
                 });
             }
             _ => rejected.push(RejectedBundle {
@@ -374,7 +383,7 @@ async fn place_best(
     placed: &mut HashSet<TxHash>,
     group: Vec<StoredBundle>,
 ) -> eyre::Result<()> {
-    let mut best: Option<(StoredBundle, U256)> = None;
+    let mut best: Option<(StoredBundle, Evaluated)> = None;
     for mut bundle in group {
         if let Some(tx) = bundle.txs.iter().find(|t| placed.contains(&t.hash)) {
             selection.rejected.push(RejectedBundle {
@@ -384,15 +393,16 @@ async fn place_best(
             continue;
         }
         match evaluate(chain, env, nonces, &selection.layout, &mut bundle).await {
-            Ok(payment) => {
-                let better = best.as_ref().is_none_or(|(_, p)| payment > *p);
+            Ok(evaluated) => {
+                let payment = evaluated.payment;
+                let better = best.as_ref().is_none_or(|(_, e)| payment > e.payment);
                 if better {
                     if let Some((loser, paid)) = best.take() {
-                        selection.rejected.push(outbid(&loser, paid, payment));
+                        selection.rejected.push(outbid(&loser, paid.payment, payment));
                     }
-                    best = Some((bundle, payment));
+                    best = Some((bundle, evaluated));
                 } else if let Some((_, top)) = &best {
-                    selection.rejected.push(outbid(&bundle, payment, *top));
+                    selection.rejected.push(outbid(&bundle, payment, top.payment));
                 }
             }
             Err(reason) => {
@@ -401,14 +411,74 @@ async fn place_best(
             }
         }
     }
-    if let Some((bundle, payment)) = best {
+    if let Some((bundle, evaluated)) = best {
         for tx in &bundle.txs {
             placed.insert(tx.hash);
             selection.layout.push(tx.clone());
         }
-        selection.included.push((bundle, payment));
+        let refund = match &bundle.refund {
+            Some(order) => {
+                let amount =
+                    evaluated.backrun_payment * U256::from(order.percent) / U256::from(100);
+                if amount.is_zero() {
+                    Some(U256::ZERO)
+                } else {
+                    let tx = refund_tx(chain, env, nonces, selection, order, amount).await?;
+                    placed.insert(tx.hash);
+                    selection.layout.push(tx);
+                    Some(amount)
+                }
+            }
+            None => None,
+        };
+        selection.included.push((bundle, evaluated.payment, refund));
     }
     Ok(())
+}
+
+/// The refund transfer of a matched MEV-Share bundle: from the refund wallet to the user,
+/// exactly `amount` (the wallet pays the gas, no tip).
+async fn refund_tx(
+    chain: &Chain,
+    env: &BlockEnv,
+    nonces: &mut NonceCache,
+    selection: &mut Selection,
+    order: &super::store::RefundOrder,
+    amount: U256,
+) -> eyre::Result<SimTx> {
+    use alloy::{
+        consensus::{SignableTransaction, TxEip1559, TxEnvelope},
+        eips::Encodable2718,
+        primitives::TxKind,
+        signers::SignerSync,
+    };
+    let wallet = order.wallet.address();
+    let nonce = match selection.refund_nonces.get(&wallet) {
+        Some(n) => *n,
+        None => nonces.get(&chain.provider, wallet).await.map_err(|e| eyre!(e))?,
+    };
+    selection.refund_nonces.insert(wallet, nonce + 1);
+    let tx = TxEip1559 {
+        chain_id: env.chain_id,
+        nonce,
+        gas_limit: 21_000,
+        max_fee_per_gas: u128::from(env.base_fee) * 2 + 1,
+        max_priority_fee_per_gas: 0,
+        to: TxKind::Call(order.user),
+        value: amount,
+        ..TxEip1559::default()
+    };
+    let signature = order.wallet.sign_hash_sync(&tx.signature_hash())?;
+    let envelope: TxEnvelope = tx.into_signed(signature).into();
+    SimTx::decode(envelope.encoded_2718().into()).map_err(|e| eyre!("refund transaction: {e}"))
+}
+
+/// What a bundle pays the builder in simulation.
+struct Evaluated {
+    /// Over all its transactions.
+    payment: U256,
+    /// Over its transactions after the first (the backrun of a MEV-Share match).
+    backrun_payment: U256,
 }
 
 fn outbid(bundle: &StoredBundle, paid: U256, top: U256) -> RejectedBundle {
@@ -426,7 +496,7 @@ async fn evaluate(
     nonces: &mut NonceCache,
     prefix: &[SimTx],
     bundle: &mut StoredBundle,
-) -> Result<U256, String> {
+) -> Result<Evaluated, String> {
     loop {
         if bundle.txs.is_empty() {
             return Err("every transaction was dropped".to_owned());
@@ -434,7 +504,10 @@ async fn evaluate(
         match simulate(&chain.provider, env, nonces, prefix, &bundle.txs).await {
             Ok(outcomes) => {
                 check_reverts(&bundle.bundle, &outcomes)?;
-                return Ok(outcomes.iter().map(|o| o.coinbase_diff).sum());
+                return Ok(Evaluated {
+                    payment: outcomes.iter().map(|o| o.coinbase_diff).sum(),
+                    backrun_payment: outcomes.iter().skip(1).map(|o| o.coinbase_diff).sum(),
+                });
             }
             Err(SimError::InvalidTx { index, hash, reason }) => {
                 if index > 0 && bundle.bundle.dropping_tx_hashes.contains(&hash) {

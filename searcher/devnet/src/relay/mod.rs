@@ -21,11 +21,13 @@
 
 mod builder;
 mod chain;
+mod matchmaker;
 mod server;
 mod sim;
 mod store;
 
 pub use builder::{BlockReport, IncludedBundle, RejectedBundle};
+pub use matchmaker::{DEFAULT_REFUND_PERCENT, DevMatchmaker, MatchmakerOptions};
 
 use super::Devnet;
 use alloy::primitives::{Address, keccak256};
@@ -33,7 +35,7 @@ use axum::{Router, routing::post};
 use bundles::{BuilderRule, BuilderTable, RelayConfig, RelayFlavour};
 use chain::Chain;
 use eyre::WrapErr;
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 use store::{BundleStore, StoredBundle};
 use tokio::{sync::oneshot, task::JoinHandle};
 
@@ -72,10 +74,12 @@ impl BuilderIdentity {
 
 /// State shared by a relay's HTTP handler and its builder.
 #[derive(Debug)]
-struct RelayShared {
+pub(crate) struct RelayShared {
     identity: BuilderIdentity,
     chain: Arc<Chain>,
     store: Mutex<BundleStore>,
+    /// The MEV-Share matchmaker whose private transactions and matches this builder includes.
+    matchmaker: OnceLock<Arc<matchmaker::MatchShared>>,
 }
 
 impl RelayShared {
@@ -111,8 +115,12 @@ impl DevRelay {
     }
 
     async fn with_chain(chain: Arc<Chain>, identity: BuilderIdentity) -> eyre::Result<Self> {
-        let shared =
-            Arc::new(RelayShared { identity, chain, store: Mutex::new(BundleStore::default()) });
+        let shared = Arc::new(RelayShared {
+            identity,
+            chain,
+            store: Mutex::new(BundleStore::default()),
+            matchmaker: OnceLock::new(),
+        });
         let app = Router::new().route("/", post(server::handle)).with_state(shared.clone());
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
             .await
@@ -176,7 +184,13 @@ impl DevRelay {
         lock: &tokio::sync::MutexGuard<'_, ()>,
     ) -> eyre::Result<BlockReport> {
         let shared = self.shared.clone();
-        let candidates = move |block: u64| -> Vec<StoredBundle> { shared.store().for_block(block) };
+        let candidates = move |block: u64| -> Vec<StoredBundle> {
+            let mut bundles = shared.store().for_block(block);
+            if let Some(matchmaker) = shared.matchmaker.get() {
+                bundles.extend(matchmaker.candidates(block));
+            }
+            bundles
+        };
         let input = builder::BuildInput {
             chain: &self.shared.chain,
             builder: &self.shared.identity.name,
@@ -185,6 +199,10 @@ impl DevRelay {
         };
         let report = builder::build_block(input, lock).await?;
         self.prune_through(report.number);
+        if let Some(matchmaker) = self.shared.matchmaker.get() {
+            let landed: Vec<_> = report.included.iter().map(|b| b.victim).collect();
+            matchmaker.after_block(report.number, &landed);
+        }
         Ok(report)
     }
 
@@ -262,6 +280,16 @@ impl DevBuilders {
         let chain = &self.relays[0].shared.chain;
         let _lock = chain.build_lock.lock().await;
         chain.drop_transaction(hash).await
+    }
+
+    /// Starts the MEV-Share matchmaker whose private transactions and matched backruns these
+    /// builders include (one per set of builders).
+    pub async fn start_matchmaker(
+        &self,
+        options: MatchmakerOptions,
+    ) -> eyre::Result<DevMatchmaker> {
+        let shared: Vec<Arc<RelayShared>> = self.relays.iter().map(|r| r.shared.clone()).collect();
+        DevMatchmaker::start(shared[0].chain.clone(), &shared, options).await
     }
 
     /// Relay config entries for the searcher, one per relay.

@@ -166,6 +166,8 @@ pub(crate) struct TxOutcome {
     pub(crate) gas_fees: U256,
     /// Effective gas price paid (base fee + tip).
     pub(crate) gas_price: u128,
+    /// The logs it emitted (the matchmaker's hints are made from them).
+    pub(crate) logs: Vec<alloy::rpc::types::Log>,
 }
 
 impl TxOutcome {
@@ -324,6 +326,7 @@ pub(crate) async fn simulate(
             coinbase_diff: balance(i + 1)?.saturating_sub(balance(i)?),
             gas_fees: U256::from(call.gas_used) * U256::from(tip),
             gas_price: u128::from(env.base_fee) + tip,
+            logs: call.logs.clone(),
         });
     }
     Ok(outcomes)

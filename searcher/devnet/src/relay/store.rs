@@ -17,6 +17,20 @@ pub(crate) struct StoredBundle {
     pub(crate) bundle: bundles::Bundle,
     /// Its transactions, decoded (same order as `bundle.txs()`).
     pub(crate) txs: Vec<SimTx>,
+    /// A MEV-Share match: the user refund the builder pays right after the bundle.
+    pub(crate) refund: Option<RefundOrder>,
+}
+
+/// The refund a matched MEV-Share bundle owes its user: `percent` of what the backrun (every
+/// transaction after the victim) pays the builder, sent by `wallet` in the same block.
+#[derive(Debug, Clone)]
+pub(crate) struct RefundOrder {
+    /// The user: the victim's sender.
+    pub(crate) user: Address,
+    /// Share of the backrun's payment, in percent.
+    pub(crate) percent: u8,
+    /// The account that pays refunds (funded by the matchmaker).
+    pub(crate) wallet: alloy::signers::local::PrivateKeySigner,
 }
 
 impl StoredBundle {
@@ -68,7 +82,7 @@ impl BundleStore {
     ) -> Inserted {
         let seq = self.next_seq;
         self.next_seq += 1;
-        let stored = StoredBundle { seq, signer, bundle, txs };
+        let stored = StoredBundle { seq, signer, bundle, txs, refund: None };
         self.received.push(stored.hash());
         if let Some(uuid) = stored.bundle.replacement_uuid
             && let Some(old) = self
