@@ -47,3 +47,18 @@ pub mod state;
 pub mod store;
 pub mod strategy;
 pub mod watch;
+
+/// The property tests' case count: `FUZZ_CASES` (as in the integration fuzz tests), else
+/// 2,000; no failure persistence (regressions are committed by hand).
+#[cfg(test)]
+pub(crate) fn fuzz_config() -> proptest::test_runner::Config {
+    let cases = std::env::var("FUZZ_CASES")
+        .ok()
+        .and_then(|v| v.replace('_', "").trim().parse().ok())
+        .unwrap_or(2_000);
+    proptest::test_runner::Config {
+        cases,
+        failure_persistence: None,
+        ..proptest::test_runner::Config::default()
+    }
+}

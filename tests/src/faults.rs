@@ -1,8 +1,8 @@
 //! Fault injectors for the end-to-end tests, each named as what it stands in for:
 //!
-//! - [`CuttableIpcProxy`]: a node that goes away. A Unix-socket relay between the searcher and
-//!   anvil's real IPC socket that drops every connection it carries and refuses new ones while
-//!   paused (a real node connection cannot be cut on demand otherwise).
+//! - [`CuttableProxy`]: a node that goes away. A relay between the searcher and anvil's real
+//!   IPC socket (or its WebSocket port, over TCP) that drops every connection it carries and
+//!   refuses new ones while paused (a real node connection cannot be cut on demand otherwise).
 //! - [`BadRelay`]: relays that misbehave over real TCP/HTTP: a closed port, a server that
 //!   accepts and never answers, one that answers 500, one that answers garbage, a slow one.
 //! - [`Tmpfs`]: a small real filesystem (tmpfs, mounted by the test) the store's database
@@ -17,45 +17,63 @@ use std::{
     time::Duration,
 };
 use tokio::{
-    io::{AsyncReadExt, AsyncWriteExt},
+    io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt},
     net::{TcpListener, TcpStream, UnixListener, UnixStream},
     sync::watch,
     task::JoinSet,
 };
 
-/// Fault injector: relays a Unix socket to anvil's IPC socket; [`Self::cut`] drops every live
-/// connection; while paused, new connections are dropped at once (the node is "down").
+/// Fault injector: relays connections to the node (anvil's real IPC socket, or its WebSocket
+/// port over TCP); [`Self::cut`] drops every live connection; while paused, new connections
+/// are dropped at once (the node is "down").
 #[derive(Debug)]
-pub struct CuttableIpcProxy {
-    path: PathBuf,
+pub struct CuttableProxy {
+    endpoint: String,
     cut: watch::Sender<u64>,
     paused: Arc<AtomicBool>,
     accept: tokio::task::JoinHandle<()>,
 }
 
-impl CuttableIpcProxy {
-    /// Listens on `path`, relaying to `upstream`.
+impl CuttableProxy {
+    /// Listens on the Unix socket `path`, relaying to the IPC socket `upstream`.
     ///
     /// # Panics
     /// When `path` cannot be bound.
     pub fn start(upstream: PathBuf, path: PathBuf) -> Self {
         let listener = UnixListener::bind(&path).expect("bind proxy socket");
+        Self::spawn(path.display().to_string(), UnixSide { listener, upstream })
+    }
+
+    /// Listens on 127.0.0.1 (a free port), relaying to the TCP address `upstream` (anvil's
+    /// WebSocket port); [`Self::endpoint`] is `127.0.0.1:<port>`.
+    ///
+    /// # Panics
+    /// When 127.0.0.1 cannot be bound.
+    pub fn start_tcp(upstream: std::net::SocketAddr) -> Self {
+        let std_listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind 127.0.0.1");
+        std_listener.set_nonblocking(true).expect("nonblocking");
+        let endpoint = std_listener.local_addr().expect("local addr").to_string();
+        let listener = TcpListener::from_std(std_listener).expect("tokio listener");
+        Self::spawn(endpoint, TcpSide { listener, upstream })
+    }
+
+    fn spawn<A: Relay>(endpoint: String, side: A) -> Self {
         let (cut, cut_rx) = watch::channel(0u64);
         let paused = Arc::new(AtomicBool::new(false));
         let is_paused = paused.clone();
-        let accept = tokio::spawn(async move {
+        let task = tokio::spawn(async move {
             let mut conns = JoinSet::new();
             loop {
-                let Ok((mut client, _)) = listener.accept().await else { return };
+                let Some(mut client) = side.accept().await else { return };
                 if is_paused.load(Ordering::SeqCst) {
                     drop(client);
                     continue;
                 }
-                let upstream = upstream.clone();
+                let connect = side.connect();
                 let mut cut_rx = cut_rx.clone();
                 cut_rx.borrow_and_update();
                 conns.spawn(async move {
-                    let Ok(mut server) = UnixStream::connect(&upstream).await else { return };
+                    let Ok(mut server) = connect.await else { return };
                     tokio::select! {
                         _ = tokio::io::copy_bidirectional(&mut client, &mut server) => {}
                         _ = cut_rx.changed() => {}
@@ -63,12 +81,17 @@ impl CuttableIpcProxy {
                 });
             }
         });
-        Self { path, cut, paused, accept }
+        Self { endpoint, cut, paused, accept: task }
     }
 
-    /// The proxy's socket: the searcher's node endpoint.
+    /// The proxy's socket path (IPC) or `host:port` (TCP).
+    pub fn endpoint(&self) -> &str {
+        &self.endpoint
+    }
+
+    /// The proxy's socket (IPC): the searcher's node endpoint.
     pub fn path(&self) -> &Path {
-        &self.path
+        Path::new(&self.endpoint)
     }
 
     /// Drops every live connection (new ones are accepted unless paused).
@@ -85,7 +108,53 @@ impl CuttableIpcProxy {
     }
 }
 
-impl Drop for CuttableIpcProxy {
+/// Dialling the upstream for one relayed connection.
+type UpstreamConnect<S> =
+    std::pin::Pin<Box<dyn std::future::Future<Output = std::io::Result<S>> + Send>>;
+
+/// One side of a [`CuttableProxy`]: where it listens and what it dials.
+trait Relay: Send + Sync + 'static {
+    type Client: AsyncRead + AsyncWrite + Unpin + Send + 'static;
+    type Server: AsyncRead + AsyncWrite + Unpin + Send + 'static;
+    fn accept(&self) -> impl std::future::Future<Output = Option<Self::Client>> + Send;
+    fn connect(&self) -> UpstreamConnect<Self::Server>;
+}
+
+struct UnixSide {
+    listener: UnixListener,
+    upstream: PathBuf,
+}
+
+impl Relay for UnixSide {
+    type Client = UnixStream;
+    type Server = UnixStream;
+    async fn accept(&self) -> Option<UnixStream> {
+        self.listener.accept().await.ok().map(|(c, _)| c)
+    }
+    fn connect(&self) -> UpstreamConnect<UnixStream> {
+        let upstream = self.upstream.clone();
+        Box::pin(async move { UnixStream::connect(upstream).await })
+    }
+}
+
+struct TcpSide {
+    listener: TcpListener,
+    upstream: std::net::SocketAddr,
+}
+
+impl Relay for TcpSide {
+    type Client = TcpStream;
+    type Server = TcpStream;
+    async fn accept(&self) -> Option<TcpStream> {
+        self.listener.accept().await.ok().map(|(c, _)| c)
+    }
+    fn connect(&self) -> UpstreamConnect<TcpStream> {
+        let upstream = self.upstream;
+        Box::pin(async move { TcpStream::connect(upstream).await })
+    }
+}
+
+impl Drop for CuttableProxy {
     fn drop(&mut self) {
         self.cut();
         self.accept.abort();

@@ -72,11 +72,7 @@ mod hostile {
 
     /// `FUZZ_CASES` (as in the integration fuzz tests), else 2,000.
     fn config() -> ProptestConfig {
-        let cases = std::env::var("FUZZ_CASES")
-            .ok()
-            .and_then(|v| v.replace('_', "").trim().parse().ok())
-            .unwrap_or(2_000);
-        ProptestConfig { cases, failure_persistence: None, ..ProptestConfig::default() }
+        crate::fuzz_config()
     }
 
     fn input() -> impl Strategy<Value = Bytes> {

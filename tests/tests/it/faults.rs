@@ -2,7 +2,7 @@
 //! the devnet builder-relays, each with what must hold and the figures printed:
 //!
 //! - **node loss**: the node's IPC connection is cut and refused for seconds (a
-//!   [`CuttableIpcProxy`]) while the chain reorganises behind it;
+//!   [`CuttableProxy`]) while the chain reorganises behind it;
 //! - **kill -9** while sending and recording, then a restart on the same database;
 //! - **relay faults**: a closed port, a silent server, a 500, garbage and a slow relay beside
 //!   the good ones ([`BadRelay`]);
@@ -15,7 +15,7 @@ use alloy::{
     providers::Provider,
 };
 use e2e::{
-    faults::{BadRelay, CuttableIpcProxy, RelayFault, Tmpfs},
+    faults::{BadRelay, CuttableProxy, RelayFault, Tmpfs},
     operator::{Rig, SearcherProcess},
 };
 use searcher::{market::Market, store::Store, watch::NodeEndpoint};
@@ -90,10 +90,8 @@ async fn checkpoint_equals_fresh_load(rig: &Rig, db: &std::path::Path) {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn node_loss_alerts_resyncs_across_a_reorg_and_lands_the_next_bundle() {
     let Some(rig) = Rig::start("faults_node_loss").await else { return };
-    let proxy = CuttableIpcProxy::start(
-        rig.devnet.ipc_path().to_path_buf(),
-        rig.dir.path().join("node.ipc"),
-    );
+    let proxy =
+        CuttableProxy::start(rig.devnet.ipc_path().to_path_buf(), rig.dir.path().join("node.ipc"));
     let mut config = rig.config("node_loss", None);
     config.node.endpoint = NodeEndpoint::Ipc(proxy.path().to_path_buf());
     let mut s = rig.spawn("node_loss", &config);
@@ -273,9 +271,9 @@ async fn good_relay_latency_us(db: &std::path::Path, good: &[String]) -> f64 {
     all.get(all.len() / 2).copied().unwrap_or_default() as f64
 }
 
-/// Three victims at once (the devnet funds traders 0 to 3), three rounds; each round's block must carry one of our bundles.
+/// Three victims at once (the devnet funds traders 0 to 3), four rounds; each round's block must carry one of our bundles.
 async fn rounds(rig: &Rig, s: &SearcherProcess, first_trader: usize) {
-    for round in 0..3 {
+    for round in 0..4 {
         let t = first_trader + round;
         rig.swap(t % 4, "uniswap-v2", 20_000).await;
         rig.swap((t + 1) % 4, "sushiswap", 15_000).await;
@@ -347,6 +345,10 @@ async fn bad_relays_delay_nothing_and_every_answer_is_recorded() {
     rounds(&rig, &s, 1).await;
     let (faulty_sent, faulty_n) =
         histogram_mean(&s, "searcher_stage_seconds", &["stage=\"received_to_sent\""]).await;
+    let within_1s = s
+        .metric("searcher_stage_seconds_bucket", &["stage=\"received_to_sent\"", "le=\"1\""])
+        .await;
+    let faulty_slow = faulty_n - within_1s;
     tokio::time::sleep(Duration::from_millis(2500)).await; // the silent relay's timeout
     assert!(s.terminate().await.success());
     let faulty_latency = good_relay_latency_us(&s.db, &good).await;
@@ -360,7 +362,7 @@ async fn bad_relays_delay_nothing_and_every_answer_is_recorded() {
     store.close().await;
     eprintln!(
         "relay faults: victim->sent mean {:.2} ms over {base_n} bundles without bad relays, \
-         {:.2} ms over {faulty_n} with; good relays' median answer {:.2} ms vs {:.2} ms; \
+         {:.2} ms over {faulty_n} with ({faulty_slow} over 1 s); good relays' median answer {:.2} ms vs {:.2} ms; \
          outcomes {outcomes:?}",
         base_sent * 1e3,
         faulty_sent * 1e3,
@@ -380,9 +382,14 @@ async fn bad_relays_delay_nothing_and_every_answer_is_recorded() {
         (faulty_latency - base_latency).abs() <= 10_000.0,
         "good relays' latency moved by more than 10 ms"
     );
+    // The defect this guards against held a worker for a relay's whole timeout (2 s): no
+    // victim -> sent may reach a second with the bad relays (their delays are 1.2 s and 2 s),
+    // and the mean may move by no more than the run-to-run spread of a debug build on two
+    // loaded cores (87-113 ms seen for the same baseline).
+    assert!(faulty_slow < 0.5, "{faulty_slow} bundles took over 1 s from victim to sent");
     assert!(
-        faulty_sent - base_sent <= 0.010,
-        "victim->sent moved by more than 10 ms with bad relays"
+        faulty_sent - base_sent <= 0.050,
+        "victim->sent moved by more than 50 ms with bad relays"
     );
 }
 

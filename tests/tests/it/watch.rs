@@ -1,13 +1,14 @@
-//! The watch stage against the devnet over IPC: full pending transactions and heads arrive on
-//! their channels; a cut connection is noticed at once (status `Down`), redialled by the
-//! watch loop itself and resubscribed within a second of the node's return.
+//! The watch stage against the devnet over IPC and WebSocket: full pending transactions and
+//! heads arrive on their channels; a cut connection is noticed at once (status `Down`),
+//! redialled by the watch loop itself and resubscribed within a second of the node's return.
 //!
-//! The cut is produced by `CuttableIpcProxy`, a fault injector (named as such: a real node
-//! connection cannot be cut on demand otherwise): a Unix-socket relay between the searcher and
-//! anvil's real IPC socket that can drop every connection it carries.
+//! The cut is produced by `CuttableProxy`, a fault injector (named as such: a real node
+//! connection cannot be cut on demand otherwise): a relay between the searcher and anvil's real
+//! IPC socket, or its WebSocket port over TCP, that can drop every connection it carries. Both
+//! transports are tested: the watch loop, not alloy, redials either.
 
 use alloy::{network::TransactionBuilder, primitives::U256, providers::Provider};
-use e2e::faults::CuttableIpcProxy;
+use e2e::faults::CuttableProxy;
 use searcher::watch::{HeadEvent, NodeClient, NodeEndpoint, NodeStatus, WatchConfig, Watcher};
 use searcher_devnet::{Devnet, Role, abi::IUniswapV2Router02};
 use std::time::{Duration, Instant};
@@ -30,8 +31,34 @@ async fn send_swap(devnet: &Devnet, trader: usize, amount_wei: U256) -> alloy::p
 async fn watch_carries_pending_and_heads_and_owns_reconnection() {
     let Some(devnet) = e2e::devnet_or_skip("watch_reconnect").await else { return };
     let proxy_path = devnet.ipc_path().with_file_name("proxy.ipc");
-    let proxy = CuttableIpcProxy::start(devnet.ipc_path().to_path_buf(), proxy_path);
-    let client = NodeClient::connect(NodeEndpoint::Ipc(proxy.path().to_path_buf())).await.unwrap();
+    let proxy = CuttableProxy::start(devnet.ipc_path().to_path_buf(), proxy_path);
+    let endpoint = NodeEndpoint::Ipc(proxy.path().to_path_buf());
+    owns_reconnection(&devnet, &proxy, endpoint, "IPC").await;
+}
+
+/// The same over WebSocket: alloy's client would otherwise redial on its own (3 s, 6 s, …).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn over_websocket_the_watch_loop_owns_reconnection_too() {
+    let Some(devnet) = e2e::devnet_or_skip("watch_reconnect_ws").await else { return };
+    let url = devnet.ws_url();
+    let upstream = url
+        .trim_start_matches("ws://")
+        .trim_end_matches('/')
+        .replace("localhost", "127.0.0.1")
+        .parse()
+        .expect("anvil's ws address");
+    let proxy = CuttableProxy::start_tcp(upstream);
+    let endpoint = NodeEndpoint::Ws(format!("ws://{}", proxy.endpoint()));
+    owns_reconnection(&devnet, &proxy, endpoint, "WebSocket").await;
+}
+
+async fn owns_reconnection(
+    devnet: &Devnet,
+    proxy: &CuttableProxy,
+    endpoint: NodeEndpoint,
+    transport: &str,
+) {
+    let client = NodeClient::connect(endpoint).await.unwrap();
     let (shutdown_tx, shutdown) = watch::channel(false);
     let config = WatchConfig {
         head_timeout: Duration::from_secs(1),
@@ -42,7 +69,7 @@ async fn watch_carries_pending_and_heads_and_owns_reconnection() {
     tokio::time::sleep(Duration::from_millis(300)).await; // subscriptions in place
 
     // 1. A pending swap arrives with its full body; mining it yields a head.
-    let hash = send_swap(&devnet, 0, U256::from(10u64.pow(18))).await;
+    let hash = send_swap(devnet, 0, U256::from(10u64.pow(18))).await;
     let p = tokio::time::timeout(Duration::from_secs(10), ch.pending.recv())
         .await
         .expect("pending within 10 s")
@@ -55,7 +82,7 @@ async fn watch_carries_pending_and_heads_and_owns_reconnection() {
     // 2. A short cut: the loop redials by itself at once; flows continue.
     proxy.cut();
     tokio::time::sleep(Duration::from_millis(500)).await;
-    let block = expect_flows(&devnet, &mut ch, 1).await;
+    let block = expect_flows(devnet, &mut ch, 1).await;
 
     // 3. The node is down for seconds: the status says so *during* the outage, the loop keeps
     //    redialling, and it is back within a second of the node's return, with the current
@@ -87,7 +114,7 @@ async fn watch_carries_pending_and_heads_and_owns_reconnection() {
     .expect("Reconnected notice within 30 s");
     let resubscribed_after = back_at.elapsed();
     eprintln!(
-        "watch: node back -> resubscribed in {resubscribed_after:?} (downtime {reconnected:?})"
+        "watch ({transport}): node back -> resubscribed in {resubscribed_after:?} (downtime {reconnected:?})"
     );
     assert!(reconnected >= Duration::from_secs(4), "downtime measured: {reconnected:?}");
     assert!(
@@ -96,7 +123,7 @@ async fn watch_carries_pending_and_heads_and_owns_reconnection() {
     );
     assert_eq!(next_new_head(&mut ch.heads).await, block, "current head after reconnect");
     tokio::time::sleep(Duration::from_millis(300)).await;
-    let block2 = expect_flows(&devnet, &mut ch, 2).await;
+    let block2 = expect_flows(devnet, &mut ch, 2).await;
     // The shared provider was swapped too: other stages keep working.
     assert_eq!(client.provider().get_block_number().await.unwrap(), block2);
 

@@ -29,11 +29,7 @@ const V3_FACTORY: Address = Address::repeat_byte(0xf3);
 
 /// `FUZZ_CASES` (as in the integration fuzz tests), else 2,000.
 fn config() -> ProptestConfig {
-    let cases = std::env::var("FUZZ_CASES")
-        .ok()
-        .and_then(|v| v.replace('_', "").trim().parse().ok())
-        .unwrap_or(2_000);
-    ProptestConfig { cases, failure_persistence: None, ..ProptestConfig::default() }
+    crate::fuzz_config()
 }
 
 fn market() -> Market {

@@ -182,6 +182,7 @@ mod tests {
     }
 
     proptest! {
+        #![proptest_config(crate::fuzz_config())]
         /// Random bytes: refused or decoded, never a panic.
         #[test]
         fn hostile_bytes(data in proptest::collection::vec(any::<u8>(), 0..512)) {

@@ -249,6 +249,7 @@ mod tests {
     }
 
     proptest! {
+        #![proptest_config(crate::fuzz_config())]
         /// Any bytes, cut anywhere: no panic, nothing held past the limit, and the result does
         /// not depend on where the chunks were cut.
         #[test]
