@@ -200,8 +200,9 @@ impl Market {
 
     /// Brings the state to `target` (a new head): joins it to our chain, rolls back what a
     /// reorg replaced, applies the new blocks and checkpoints each (best effort: a failed
-    /// checkpoint write does not stop the sync, see [`Market::checkpoint`]). Falls back to a full
-    /// reload when the reorg is deeper than the undo log or the gap exceeds `max-catch-up`.
+    /// checkpoint write does not stop the sync; the checkpoint is rewritten whole once the store
+    /// takes writes again). Falls back to a full reload when the reorg is deeper than the undo
+    /// log or the gap exceeds `max-catch-up`.
     #[instrument(target = "searcher::market", skip_all, fields(target = target.number))]
     pub async fn sync_to<P: Provider>(
         &mut self,
