@@ -213,17 +213,7 @@ impl SearcherProcess {
         at_least: f64,
         timeout: Duration,
     ) -> Option<Duration> {
-        let started = Instant::now();
-        while started.elapsed() < timeout {
-            if let Ok(resp) = reqwest::get(format!("http://{}/metrics", self.metrics)).await
-                && let Ok(text) = resp.text().await
-                && counter(&text, name, labels) >= at_least
-            {
-                return Some(started.elapsed());
-            }
-            tokio::time::sleep(Duration::from_millis(10)).await;
-        }
-        None
+        wait_metric(self.metrics, name, labels, at_least, timeout).await
     }
 
     /// Waits until the searcher has applied head `block`.
@@ -314,6 +304,28 @@ impl SearcherProcess {
         let fds = std::fs::read_dir(format!("/proc/{pid}/fd")).ok()?.count();
         Some((rss, fds))
     }
+}
+
+/// Waits until `name{labels}` at the metrics endpoint `addr` reaches `at_least`; the time it
+/// took, or `None` after `timeout`. Polls every 10 ms.
+pub async fn wait_metric(
+    addr: SocketAddr,
+    name: &str,
+    labels: &[&str],
+    at_least: f64,
+    timeout: Duration,
+) -> Option<Duration> {
+    let started = Instant::now();
+    while started.elapsed() < timeout {
+        if let Ok(resp) = reqwest::get(format!("http://{addr}/metrics")).await
+            && let Ok(text) = resp.text().await
+            && counter(&text, name, labels) >= at_least
+        {
+            return Some(started.elapsed());
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    None
 }
 
 /// The metrics page at `addr`.

@@ -15,7 +15,7 @@ use alloy::{
     providers::Provider,
     signers::local::PrivateKeySigner,
 };
-use e2e::operator::{bundles_json, counter, metrics_text};
+use e2e::operator::{bundles_json, counter, metrics_text, wait_metric};
 use searcher::abi::IERC20;
 use searcher_devnet::{
     DevBuilders, Devnet, Role,
@@ -87,13 +87,9 @@ fn assert_metric_families_are_described(metrics: &str) {
 
 /// Waits until the searcher has processed `block` (its head gauge).
 async fn wait_head_at(metrics: std::net::SocketAddr, block: u64) {
-    for _ in 0..100 {
-        if counter(&metrics_text(metrics).await, "searcher_head_block", &[]) >= block as f64 {
-            return;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    panic!("searcher never reached block {block}");
+    let reached =
+        wait_metric(metrics, "searcher_head_block", &[], block as f64, Duration::from_secs(10));
+    assert!(reached.await.is_some(), "searcher never reached block {block}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
